@@ -1,0 +1,77 @@
+// testscope/artifacts.hpp: the artifact tree on disk (schema 1), written next to the tests.
+//
+//   <root>/run.json                         one execution of a test program
+//   <root>/tests/<test-id>/summary.json     outcome, failures, counts, trace id
+//   <root>/tests/<test-id>/trace.otlp.json  OTLP/JSON TracesData (opens in Jaeger/Tempo tools)
+//   <root>/tests/<test-id>/trace.chrome.json Chrome trace events (opens in ui.perfetto.dev)
+//
+// The tree is the contract between the test process and the testscope CLI; its layout
+// and fields are documented in docs/artifacts.md. Writers never throw: each returns an
+// error message naming the file and the reason, or an empty string on success.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "testscope/capture.hpp"
+
+namespace testscope {
+
+inline constexpr int kArtifactSchema = 1;
+std::string_view version() noexcept;  // "0.1.0"
+
+// One execution of a test program, as run.json records it.
+struct RunInfo {
+  std::vector<std::string> argv;
+  std::int64_t start_unix_ns = 0;
+  std::int64_t end_unix_ns = 0;    // 0 while running
+  std::string host;
+  std::int64_t pid = 0;
+  std::string framework = "googletest";
+  std::int64_t random_seed = 0;    // the framework's shuffle seed
+  int exit_status = -1;            // -1 while running
+  int tests_run = 0;
+  int tests_failed = 0;
+  int tests_skipped = 0;
+  SpanContext parent;              // from TRACEPARENT, when set
+  // OpenTelemetry resource: service.name and OTEL_RESOURCE_ATTRIBUTES, host, process.
+  std::vector<AttributeData> resource;
+};
+
+// Fills argv, start time, host, pid, parent (TRACEPARENT) and the resource (OTEL_SERVICE_NAME,
+// OTEL_RESOURCE_ATTRIBUTES) from the process and its environment.
+RunInfo describe_this_run(int argc, const char* const* argv);
+
+// A file-system-safe, distinct folder name for a test's full name: letters, digits, '.',
+// '-', '_' kept; anything else (slashes, spaces, unicode, leading dots) replaced by '_';
+// a short hash of the real name appended whenever the name was changed or shortened, so
+// different names never share a folder. At most 120 bytes. The real name stays in
+// summary.json.
+std::string test_id(std::string_view full_name);
+
+// Writes an artifact tree under a root folder. Thread-compatible.
+class ArtifactWriter {
+ public:
+  explicit ArtifactWriter(std::string root) : root_(std::move(root)) {}
+
+  const std::string& root() const noexcept { return root_; }
+  // <root>/tests/<test_id>, where the test's files go.
+  std::string test_dir(const TestRecord& record) const;
+  // Writes <root>/run.json (atomically: a reader sees the old or the new file).
+  std::string write_run(const RunInfo& run) const;
+  // Writes the three files of one test.
+  std::string write_test(const TestRecord& record, const RunInfo& run) const;
+
+ private:
+  std::string root_;
+};
+
+// The individual formats, as strings (see docs/artifacts.md).
+std::string summary_json(const TestRecord& record);
+std::string otlp_json(const TestRecord& record, const RunInfo& run);
+std::string chrome_trace_json(const TestRecord& record, const RunInfo& run);
+std::string run_json(const RunInfo& run);
+
+}  // namespace testscope

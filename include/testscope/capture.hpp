@@ -1,0 +1,131 @@
+// testscope/capture.hpp: one test's spans, events and failures, assembled as a TestRecord.
+//
+// A test framework integration (the GoogleTest listener, later Catch2/doctest/pytest)
+// drives a TestCapture: begin() when a test starts, add_failure() for each assertion
+// failure, end() when it finishes. end() gathers every span recorded on any thread during
+// the test into a TestRecord, which the writers in testscope/artifacts.hpp turn into files.
+//
+//   testscope::TestCapture capture;
+//   capture.begin({"PromoRace", "RacyApply", ...});
+//   ... run the test ...
+//   testscope::TestRecord record = capture.end(testscope::Outcome::kFail);
+//
+// Only one test is captured at a time in a process (the recorder is process-wide).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "testscope/context.hpp"
+#include "testscope/span.hpp"
+
+namespace testscope {
+
+// How a test ended. Names follow summary.json ("pass", "fail", ...).
+enum class Outcome : std::uint8_t { kPass, kFail, kSkip, kCrash, kTimeout };
+std::string_view to_string(Outcome outcome) noexcept;
+
+// An attribute as stored in a record: an owning copy.
+struct AttributeData {
+  std::string key;
+  std::variant<std::string, std::int64_t, double, bool> value;
+};
+
+struct EventData {
+  std::string name;
+  std::int64_t time_unix_ns = 0;
+  std::vector<AttributeData> attributes;
+};
+
+struct SpanData {
+  TraceId trace_id;
+  std::uint64_t span_id = 0;
+  std::uint64_t parent_span_id = 0;  // 0 for a root (or the run's span, via TRACEPARENT)
+  std::string name;
+  std::int64_t start_unix_ns = 0;
+  std::int64_t end_unix_ns = 0;
+  bool ended = true;                 // false: still open when the test ended
+  std::uint32_t thread_index = 0;    // ThreadData::index of the thread that began it
+  std::string file;
+  std::string function;
+  std::uint32_t line = 0;
+  std::vector<AttributeData> attributes;
+  std::vector<EventData> events;
+  StatusCode status = StatusCode::kUnset;
+  std::string status_message;
+};
+
+struct ThreadData {
+  std::uint32_t index = 0;  // small, stable per thread for the program's life
+  std::uint64_t os_tid = 0;
+  std::string name;
+};
+
+// One assertion failure, as the framework reported it.
+struct Failure {
+  std::string file;
+  int line = 0;
+  std::string message;
+  bool fatal = true;
+  std::int64_t time_unix_ns = 0;
+};
+
+// What the framework knows of a test before it runs.
+struct TestInfo {
+  std::string suite;        // "PromoRace", "Instances/ParamTest"
+  std::string name;         // "RacyApply", "Case/0"
+  std::string type_param;   // typed tests: the type's name
+  std::string value_param;  // value-parameterized tests: the value printed
+  std::string file;
+  int line = 0;
+
+  std::string full_name() const { return suite + "." + name; }
+};
+
+// Everything captured for one test.
+struct TestRecord {
+  TestInfo test;
+  Outcome outcome = Outcome::kPass;
+  std::int64_t start_unix_ns = 0;
+  std::int64_t end_unix_ns = 0;
+  TraceId trace_id;
+  std::uint64_t root_span_id = 0;
+  std::vector<SpanData> spans;     // the root span first, the rest by start time
+  std::vector<ThreadData> threads; // every thread that recorded, by index
+  std::vector<Failure> failures;
+  std::uint64_t dropped_records = 0;  // lost to full buffers (or threads without one)
+
+  std::int64_t duration_ns() const noexcept { return end_unix_ns - start_unix_ns; }
+  const SpanData* find_span(std::uint64_t span_id) const noexcept;
+};
+
+// Drives the capture of one test at a time. begin/end are called from the thread that
+// runs the test; add_failure from any thread. Nothing here throws: on an internal error
+// the record is returned with what could be gathered.
+class TestCapture {
+ public:
+  TestCapture();
+  ~TestCapture();
+  TestCapture(const TestCapture&) = delete;
+  TestCapture& operator=(const TestCapture&) = delete;
+
+  // Starts recording spans for `test`. The root span's parent is `parent` when valid
+  // (e.g. from TRACEPARENT), making the test's trace part of a larger one.
+  void begin(TestInfo test, const SpanContext& parent = {}) noexcept;
+  // Records an assertion failure as an "exception" event on the test's root span.
+  void add_failure(Failure failure) noexcept;
+  // Stops recording and returns the test's record.
+  TestRecord end(Outcome outcome) noexcept;
+  // True between begin() and end().
+  bool active() const noexcept;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace testscope

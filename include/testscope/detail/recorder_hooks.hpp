@@ -1,0 +1,23 @@
+// Internal: the few recorder entry points the inline Span code calls. Not a public API.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "testscope/attribute.hpp"
+
+namespace testscope::detail {
+
+// True while a test is being captured; read on every span start with a relaxed load.
+extern std::atomic<bool> g_capture_active;
+
+inline bool capture_active() noexcept { return g_capture_active.load(std::memory_order_relaxed); }
+
+void record_attribute(std::uint64_t span_id, std::string_view key, AttributeValue value) noexcept;
+void record_event(std::uint64_t span_id, std::string_view name, const Attribute* attributes,
+                  std::size_t count) noexcept;
+void record_status(std::uint64_t span_id, std::uint8_t code, std::string_view message) noexcept;
+
+}  // namespace testscope::detail

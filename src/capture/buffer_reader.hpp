@@ -1,0 +1,45 @@
+// Decodes the records of one thread's buffer into spans (see recorder/records.hpp).
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "recorder/recorder.hpp"
+#include "testscope/capture.hpp"
+
+namespace testscope::detail {
+
+// Maps raw ticks to unix nanoseconds for one test.
+struct TickMapping {
+  std::uint64_t ticks0 = 0;
+  std::int64_t unix0 = 0;
+  double ns_per_tick = 1.0;
+
+  std::int64_t to_unix_ns(std::uint64_t ticks) const noexcept {
+    const auto delta = static_cast<double>(static_cast<std::int64_t>(ticks - ticks0));
+    return unix0 + static_cast<std::int64_t>(delta * ns_per_tick);
+  }
+};
+
+// Accumulates spans from all buffers of a test. Records that refer to a span begun in
+// an earlier test (or whose begin was dropped) are ignored and counted.
+class SpanAssembler {
+ public:
+  explicit SpanAssembler(const TickMapping& clock) : clock_(clock) {}
+
+  // Decodes one buffer. Returns false if the buffer was malformed (decoding stops there).
+  bool add_buffer(const BufferView& buffer);
+  // Moves the spans out; `spans` keeps their order of decoding.
+  std::vector<SpanData> take_spans() { return std::move(spans_); }
+  std::uint64_t orphan_records() const noexcept { return orphans_; }
+
+ private:
+  SpanData* find(std::uint64_t span_id);
+  TickMapping clock_;
+  std::vector<SpanData> spans_;
+  std::unordered_map<std::uint64_t, std::size_t> index_;
+  std::uint64_t orphans_ = 0;
+};
+
+}  // namespace testscope::detail

@@ -1,0 +1,10 @@
+// main() for test programs linking testscope::gtest_main.
+#include <gtest/gtest.h>
+
+#include "testscope/gtest.hpp"
+
+int main(int argc, char** argv) {
+  testing::InitGoogleTest(&argc, argv);
+  testscope::gtest::install(&argc, argv);
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,221 @@
+// Thread registration, buffer reuse, capture epochs and id generation.
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "recorder/clock.hpp"
+#include "recorder/thread_state.hpp"
+
+namespace testscope::detail {
+
+std::atomic<bool> g_capture_active{false};
+std::atomic<std::uint32_t> g_epoch{1};
+thread_local ThreadState* t_state = nullptr;
+
+namespace {
+
+std::atomic<std::uint64_t> g_root_trace_hi{0};
+std::atomic<std::uint64_t> g_root_trace_lo{0};
+std::atomic<std::uint64_t> g_root_span{0};
+std::atomic<std::uint64_t> g_threads_without_buffer{0};
+
+// Never destroyed: threads may record (and exit) during static destruction.
+struct Registry {
+  std::mutex mutex;
+  std::vector<std::unique_ptr<ThreadBuffer>> buffers;
+  std::uint32_t next_thread_index = 1;
+};
+
+Registry& registry() noexcept {
+  static auto* instance = new Registry();  // NOLINT(cppcoreguidelines-owning-memory): leaked on purpose
+  return *instance;
+}
+
+std::uint64_t seed_from_os() noexcept {
+  try {
+    std::random_device device;
+    return (static_cast<std::uint64_t>(device()) << 32U) ^ device();
+  } catch (...) {
+    return static_cast<std::uint64_t>(now_ticks()) ^
+           static_cast<std::uint64_t>(syscall(SYS_gettid)) * 0x9E3779B97F4A7C15ULL;
+  }
+}
+
+// Marks the thread's buffer retired when the thread exits.
+struct ThreadExit {
+  ~ThreadExit() {
+    if (ThreadState* state = t_state) {
+      t_state = nullptr;
+      state->buffer->retired.store(true, std::memory_order_release);
+      delete state;  // NOLINT(cppcoreguidelines-owning-memory)
+    }
+  }
+};
+thread_local ThreadExit t_exit;
+
+std::string os_thread_name() {
+  char name[32] = {};
+  if (pthread_getname_np(pthread_self(), name, sizeof name) != 0) return {};
+  return name;
+}
+
+ThreadBuffer* acquire_buffer(Registry& reg) {
+  const std::uint32_t epoch = g_epoch.load(std::memory_order_acquire);
+  for (auto& buffer : reg.buffers) {
+    // A retired buffer from an earlier epoch was read at that test's end (or never will be).
+    if (buffer->retired.load(std::memory_order_acquire) &&
+        buffer->epoch.load(std::memory_order_relaxed) != epoch) {
+      buffer->retired.store(false, std::memory_order_relaxed);
+      return buffer.get();
+    }
+  }
+  const std::size_t capacity = buffer_capacity();
+  void* memory = mmap(nullptr, capacity, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (memory == MAP_FAILED) return nullptr;
+  auto buffer = std::make_unique<ThreadBuffer>();
+  buffer->data = static_cast<std::byte*>(memory);
+  buffer->capacity = capacity;
+  reg.buffers.push_back(std::move(buffer));
+  return reg.buffers.back().get();
+}
+
+}  // namespace
+
+std::size_t buffer_capacity() noexcept {
+  static const std::size_t capacity = [] {
+    constexpr std::size_t kDefault = std::size_t{8} << 20U;
+    const char* env = std::getenv("TESTSCOPE_BUFFER_KB");
+    if (env == nullptr) return kDefault;
+    char* end = nullptr;
+    const unsigned long long kib = std::strtoull(env, &end, 10);
+    if (end == env || *end != '\0' || kib < 4 || kib > (std::size_t{1} << 22U)) return kDefault;
+    return static_cast<std::size_t>(kib) << 10U;
+  }();
+  return capacity;
+}
+
+ThreadState* register_thread() noexcept {
+  try {
+    Registry& reg = registry();
+    std::lock_guard<std::mutex> lock(reg.mutex);
+    ThreadBuffer* buffer = acquire_buffer(reg);
+    if (buffer == nullptr) {
+      g_threads_without_buffer.fetch_add(1, std::memory_order_relaxed);
+      return nullptr;
+    }
+    auto state = std::make_unique<ThreadState>();
+    state->buffer = buffer;
+    state->epoch = 0;  // forces sync_epoch on first use
+    state->rng = seed_from_os();
+    buffer->head.store(0, std::memory_order_relaxed);
+    buffer->epoch.store(0, std::memory_order_relaxed);
+    buffer->os_tid = static_cast<std::uint64_t>(syscall(SYS_gettid));
+    buffer->thread_index = reg.next_thread_index++;
+    {
+      std::lock_guard<std::mutex> name_lock(buffer->name_mutex);
+      buffer->name = os_thread_name();
+      buffer->custom_name = false;
+    }
+    (void)&t_exit;  // registers the thread-exit hook
+    t_state = state.release();
+    return t_state;
+  } catch (...) {
+    g_threads_without_buffer.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+}
+
+void sync_epoch(ThreadState& state, std::uint32_t epoch) noexcept {
+  ThreadBuffer& buffer = *state.buffer;
+  state.head = 0;
+  state.full = false;
+  state.current = SpanContext{};
+  state.epoch = epoch;
+  buffer.head.store(0, std::memory_order_relaxed);
+  buffer.dropped.store(0, std::memory_order_relaxed);
+  buffer.epoch.store(epoch, std::memory_order_release);
+  try {  // the OS name may have been set since the thread registered
+    std::lock_guard<std::mutex> lock(buffer.name_mutex);
+    if (!buffer.custom_name) buffer.name = os_thread_name();
+  } catch (...) {
+  }
+}
+
+void activate(const SpanContext& root) noexcept {
+  g_root_trace_hi.store(root.trace_id.hi, std::memory_order_relaxed);
+  g_root_trace_lo.store(root.trace_id.lo, std::memory_order_relaxed);
+  g_root_span.store(root.span_id, std::memory_order_relaxed);
+  g_epoch.fetch_add(1, std::memory_order_acq_rel);
+  g_capture_active.store(true, std::memory_order_release);
+}
+
+void deactivate() noexcept { g_capture_active.store(false, std::memory_order_release); }
+
+SpanContext root_context() noexcept {
+  SpanContext root;
+  root.trace_id.hi = g_root_trace_hi.load(std::memory_order_relaxed);
+  root.trace_id.lo = g_root_trace_lo.load(std::memory_order_relaxed);
+  root.span_id = g_root_span.load(std::memory_order_relaxed);
+  return root;
+}
+
+void for_each_buffer(const std::function<void(const BufferView&)>& visit) {
+  Registry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  const std::uint32_t epoch = g_epoch.load(std::memory_order_acquire);
+  for (auto& buffer : reg.buffers) {
+    if (buffer->epoch.load(std::memory_order_acquire) != epoch) continue;
+    const std::size_t size = buffer->head.load(std::memory_order_acquire);
+    std::string name;
+    {
+      std::lock_guard<std::mutex> name_lock(buffer->name_mutex);
+      name = buffer->name;
+    }
+    visit(BufferView{buffer->data, size, buffer->dropped.load(std::memory_order_relaxed),
+                     buffer->os_tid, buffer->thread_index, std::move(name)});
+  }
+}
+
+std::uint32_t touch_thread() noexcept {
+  ThreadState* state = thread_state();
+  return state != nullptr ? state->buffer->thread_index : 0;
+}
+
+std::uint64_t threads_without_buffer() noexcept {
+  return g_threads_without_buffer.load(std::memory_order_relaxed);
+}
+
+std::uint64_t new_span_id() noexcept {
+  if (ThreadState* state = thread_state()) return next_random(*state);
+  static std::atomic<std::uint64_t> fallback{seed_from_os() | 1U};
+  return fallback.fetch_add(0x9E3779B97F4A7C15ULL, std::memory_order_relaxed) | 1U;
+}
+
+TraceId new_trace_id() noexcept {
+  TraceId id;
+  while (!id.valid()) {
+    id.hi = new_span_id();
+    id.lo = new_span_id();
+  }
+  return id;
+}
+
+void set_thread_name_impl(std::string_view name) noexcept {
+  ThreadState* state = t_state != nullptr ? t_state : register_thread();
+  if (state == nullptr) return;
+  try {
+    std::lock_guard<std::mutex> lock(state->buffer->name_mutex);
+    state->buffer->name.assign(name.substr(0, 31));
+    state->buffer->custom_name = true;
+  } catch (...) {
+  }
+}
+
+}  // namespace testscope::detail

@@ -1,0 +1,206 @@
+// Span begin/end and the attribute, event and status records: the hot path.
+#include "testscope/span.hpp"
+
+#include <cstring>
+
+#include "recorder/clock.hpp"
+#include "recorder/thread_state.hpp"
+
+namespace testscope {
+namespace detail {
+namespace {
+
+std::size_t site_slot(const char* file, std::uint32_t line, std::size_t name_len) noexcept {
+  auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(file));
+  h ^= (static_cast<std::uint64_t>(line) << 20U) ^ name_len;
+  h *= 0x9E3779B97F4A7C15ULL;
+  return static_cast<std::size_t>(h >> 58U);  // 64 slots
+}
+
+// Site id for (name, location), writing a kSite record the first time this epoch.
+// Returns 0 when the record could not be written.
+std::uint32_t site_id(ThreadState& state, std::string_view name, const char* file,
+                      const char* function, std::uint32_t line) noexcept {
+  SiteEntry& entry = state.sites[site_slot(file, line, name.size())];
+  if (entry.epoch == state.epoch && entry.file == file && entry.line == line &&
+      entry.function == function && entry.name_len == name.size() &&
+      std::memcmp(entry.name, name.data(), name.size()) == 0) {
+    return entry.id;
+  }
+  name = clamp(name);
+  const std::string_view file_view = clamp(file);
+  const std::string_view function_view = clamp(function);
+  const std::size_t size = padded(sizeof(RecordHeader) + sizeof(SitePayload) + name.size() +
+                                  file_view.size() + function_view.size());
+  std::byte* at = reserve(state, size);
+  if (at == nullptr) return 0;
+  const std::uint32_t id = ++state.next_site;
+  write_header(at, RecordKind::kSite, 0, size, id);
+  const SitePayload payload{line,
+                            static_cast<std::uint16_t>(name.size()),
+                            static_cast<std::uint16_t>(file_view.size()),
+                            static_cast<std::uint16_t>(function_view.size()),
+                            {}};
+  std::byte* cursor = at + sizeof(RecordHeader);
+  std::memcpy(cursor, &payload, sizeof payload);
+  cursor += sizeof payload;
+  std::memcpy(cursor, name.data(), name.size());
+  cursor += name.size();
+  std::memcpy(cursor, file_view.data(), file_view.size());
+  cursor += file_view.size();
+  std::memcpy(cursor, function_view.data(), function_view.size());
+  commit(state, size);
+  if (name.size() <= sizeof entry.name) {
+    entry.file = file;
+    entry.function = function;
+    entry.line = line;
+    entry.epoch = state.epoch;
+    entry.id = id;
+    entry.name_len = static_cast<std::uint16_t>(name.size());
+    std::memcpy(entry.name, name.data(), name.size());
+  }
+  return id;
+}
+
+void write_begin(ThreadState& state, std::uint32_t site, const SpanContext& self,
+                 std::uint64_t parent_id) noexcept {
+  constexpr std::size_t kSize = sizeof(RecordHeader) + sizeof(BeginPayload);
+  std::byte* at = reserve(state, kSize);
+  if (at == nullptr) return;
+  write_header(at, RecordKind::kBegin, 0, kSize, site);
+  const BeginPayload payload{self.span_id, parent_id, self.trace_id.hi, self.trace_id.lo,
+                             now_ticks()};
+  std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
+  commit(state, kSize);
+}
+
+void write_end(ThreadState& state, std::uint64_t span_id) noexcept {
+  constexpr std::size_t kSize = sizeof(RecordHeader) + sizeof(EndPayload);
+  const std::uint64_t ticks = now_ticks();
+  std::byte* at = reserve(state, kSize);
+  if (at == nullptr) return;
+  write_header(at, RecordKind::kEnd, 0, kSize, 0);
+  const EndPayload payload{span_id, ticks};
+  std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
+  commit(state, kSize);
+}
+
+void write_value(ThreadState& state, RecordKind kind, std::uint64_t span_id,
+                 std::string_view key, const AttributeValue& value) noexcept {
+  key = clamp(key);
+  std::string_view text;
+  std::uint64_t bits = 0;
+  switch (value.type()) {
+    case AttributeValue::Type::kString:
+      text = clamp(value.as_string());
+      bits = text.size();
+      break;
+    case AttributeValue::Type::kInt:
+      bits = static_cast<std::uint64_t>(value.as_int());
+      break;
+    case AttributeValue::Type::kDouble: {
+      const double d = value.as_double();
+      std::memcpy(&bits, &d, sizeof bits);
+      break;
+    }
+    case AttributeValue::Type::kBool:
+      bits = value.as_bool() ? 1 : 0;
+      break;
+  }
+  const std::size_t size =
+      padded(sizeof(RecordHeader) + sizeof(ValuePayload) + key.size() + text.size());
+  std::byte* at = reserve(state, size);
+  if (at == nullptr) return;
+  write_header(at, kind, static_cast<std::uint8_t>(value.type()), size,
+               static_cast<std::uint32_t>(key.size()));
+  const ValuePayload payload{span_id, bits};
+  std::byte* cursor = at + sizeof(RecordHeader);
+  std::memcpy(cursor, &payload, sizeof payload);
+  cursor += sizeof payload;
+  std::memcpy(cursor, key.data(), key.size());
+  if (!text.empty()) std::memcpy(cursor + key.size(), text.data(), text.size());
+  commit(state, size);
+}
+
+}  // namespace
+
+void record_attribute(std::uint64_t span_id, std::string_view key, AttributeValue value) noexcept {
+  if (ThreadState* state = thread_state()) write_value(*state, RecordKind::kAttribute, span_id, key, value);
+}
+
+void record_event(std::uint64_t span_id, std::string_view name, const Attribute* attributes,
+                  std::size_t count) noexcept {
+  ThreadState* state = thread_state();
+  if (state == nullptr) return;
+  name = clamp(name);
+  const std::size_t size = padded(sizeof(RecordHeader) + sizeof(EndPayload) + name.size());
+  std::byte* at = reserve(*state, size);
+  if (at == nullptr) return;
+  write_header(at, RecordKind::kEvent, 0, size, static_cast<std::uint32_t>(name.size()));
+  const EndPayload payload{span_id, now_ticks()};
+  std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
+  std::memcpy(at + sizeof(RecordHeader) + sizeof payload, name.data(), name.size());
+  commit(*state, size);
+  for (std::size_t i = 0; i < count; ++i) {
+    write_value(*state, RecordKind::kEventAttribute, span_id, attributes[i].key, attributes[i].value);
+  }
+}
+
+void record_status(std::uint64_t span_id, std::uint8_t code, std::string_view message) noexcept {
+  ThreadState* state = thread_state();
+  if (state == nullptr) return;
+  message = clamp(message);
+  const std::size_t size = padded(sizeof(RecordHeader) + sizeof(StatusPayload) + message.size());
+  std::byte* at = reserve(*state, size);
+  if (at == nullptr) return;
+  write_header(at, RecordKind::kStatus, code, size, static_cast<std::uint32_t>(message.size()));
+  const StatusPayload payload{span_id};
+  std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
+  std::memcpy(at + sizeof(RecordHeader) + sizeof payload, message.data(), message.size());
+  commit(*state, size);
+}
+
+}  // namespace detail
+
+void Span::begin(std::string_view name, const SourceLocation& location,
+                 const SpanContext* parent) noexcept {
+  detail::ThreadState* state = detail::thread_state();
+  if (state == nullptr) return;
+  const SpanContext parent_context =
+      parent != nullptr && parent->valid()
+          ? *parent
+          : (state->current.valid() ? state->current : detail::root_context());
+  id_ = detail::next_random(*state);
+  trace_ = parent_context.trace_id;
+  previous_ = state->current;
+  epoch_ = state->epoch;
+  state->current = SpanContext{parent_context.trace_id, id_, parent_context.sampled};
+  const std::uint32_t site =
+      detail::site_id(*state, name, location.file, location.function, location.line);
+  detail::write_begin(*state, site, state->current, parent_context.span_id);
+  recording_ = true;
+}
+
+void Span::finish() noexcept {
+  recording_ = false;
+  detail::ThreadState* state = detail::thread_state();
+  if (state == nullptr) return;
+  detail::write_end(*state, id_);
+  // A span begun in an earlier test leaves the new test's context alone.
+  if (state->epoch == epoch_ && state->current.span_id == id_) state->current = previous_;
+}
+
+SpanContext Span::context() const noexcept {
+  if (!recording_) return {};
+  return SpanContext{trace_, id_, true};
+}
+
+void add_event(std::string_view name, std::initializer_list<Attribute> attributes) noexcept {
+  if (!detail::capture_active()) return;
+  const SpanContext context = current_context();
+  if (context.valid()) detail::record_event(context.span_id, name, attributes.begin(), attributes.size());
+}
+
+void set_thread_name(std::string_view name) noexcept { detail::set_thread_name_impl(name); }
+
+}  // namespace testscope

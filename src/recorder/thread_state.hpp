@@ -1,0 +1,95 @@
+// Internal to the recorder: the calling thread's state and the record writer.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#include "recorder/records.hpp"
+#include "recorder/recorder.hpp"
+#include "testscope/context.hpp"
+
+namespace testscope::detail {
+
+extern std::atomic<std::uint32_t> g_epoch;
+
+// A call site seen by this thread in this epoch, so the next span from it writes a
+// 4-byte site id instead of its name, file and function.
+struct SiteEntry {
+  const char* file = nullptr;
+  const char* function = nullptr;
+  std::uint32_t line = 0;
+  std::uint32_t epoch = 0;
+  std::uint32_t id = 0;
+  std::uint16_t name_len = 0;
+  char name[42] = {};
+};
+
+struct ThreadState {
+  ThreadBuffer* buffer = nullptr;
+  std::size_t head = 0;       // mirror of buffer->head, owner-private
+  bool full = false;          // a record was dropped: drop the rest of the epoch
+  std::uint32_t epoch = 0;
+  std::uint32_t next_site = 0;
+  std::uint64_t rng = 0;
+  SpanContext current;        // innermost open span or attached context
+  SiteEntry sites[64];
+};
+
+ThreadState* register_thread() noexcept;
+SpanContext root_context() noexcept;
+void set_thread_name_impl(std::string_view name) noexcept;
+void sync_epoch(ThreadState& state, std::uint32_t epoch) noexcept;
+
+extern thread_local ThreadState* t_state;
+
+// The calling thread's state, synchronised with the current epoch; null only when the
+// thread could not get a buffer.
+inline ThreadState* thread_state() noexcept {
+  ThreadState* state = t_state;
+  if (__builtin_expect(state == nullptr, 0)) {
+    state = register_thread();
+    if (state == nullptr) return nullptr;
+  }
+  const std::uint32_t epoch = g_epoch.load(std::memory_order_acquire);
+  if (__builtin_expect(state->epoch != epoch, 0)) sync_epoch(*state, epoch);
+  return state;
+}
+
+// Returns space for a record of `size` bytes (a multiple of 8), or null when the buffer
+// is full (the drop is counted).
+inline std::byte* reserve(ThreadState& state, std::size_t size) noexcept {
+  if (__builtin_expect(state.full || state.head + size > state.buffer->capacity, 0)) {
+    state.full = true;
+    state.buffer->dropped.store(state.buffer->dropped.load(std::memory_order_relaxed) + 1,
+                                std::memory_order_relaxed);
+    return nullptr;
+  }
+  return state.buffer->data + state.head;
+}
+
+inline void commit(ThreadState& state, std::size_t size) noexcept {
+  state.head += size;
+  state.buffer->head.store(state.head, std::memory_order_release);
+}
+
+inline void write_header(std::byte* at, RecordKind kind, std::uint8_t type, std::size_t size,
+                         std::uint32_t aux) noexcept {
+  const RecordHeader header{kind, type, static_cast<std::uint16_t>(size), aux};
+  std::memcpy(at, &header, sizeof header);
+}
+
+inline std::uint64_t next_random(ThreadState& state) noexcept {
+  // splitmix64: fast, full period, good enough for span ids.
+  std::uint64_t z = (state.rng += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31U;
+  return z != 0 ? z : 1;
+}
+
+inline std::string_view clamp(std::string_view s) noexcept {
+  return s.size() > kMaxStringBytes ? s.substr(0, kMaxStringBytes) : s;
+}
+
+}  // namespace testscope::detail

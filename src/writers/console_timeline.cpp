@@ -1,0 +1,247 @@
+// The console timeline: a test's span tree as aligned text (see testscope/timeline.hpp).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+#include <variant>
+
+#include "testscope/timeline.hpp"
+#include "writers/json_util.hpp"
+
+namespace testscope {
+namespace {
+
+struct Style {
+  bool on;
+  std::string_view operator()(std::string_view code) const { return on ? code : std::string_view(); }
+};
+constexpr std::string_view kReset = "\x1b[0m";
+constexpr std::string_view kBold = "\x1b[1m";
+constexpr std::string_view kDim = "\x1b[2m";
+constexpr std::string_view kRed = "\x1b[31m";
+constexpr std::string_view kGreen = "\x1b[32m";
+constexpr std::string_view kYellow = "\x1b[33m";
+constexpr std::string_view kCyan = "\x1b[36m";
+
+constexpr std::size_t kMaxThreadColumn = 16;
+constexpr std::size_t kMaxValueChars = 60;
+
+std::string format_duration(std::int64_t ns) {
+  const double v = static_cast<double>(ns);
+  if (ns < 1000) return fmt::format("{} ns", ns);
+  if (ns < 1000000) return fmt::format("{:.1f} us", v / 1e3);
+  if (ns < 1000000000) return fmt::format("{:.2f} ms", v / 1e6);
+  return fmt::format("{:.2f} s", v / 1e9);
+}
+
+std::string format_offset(std::int64_t ns) { return fmt::format("{:+.3f}ms", static_cast<double>(ns) / 1e6); }
+
+// One line of text: newlines and tabs become spaces; long values are cut.
+std::string one_line(std::string_view text, std::size_t limit) {
+  std::string out;
+  for (char c : text) {
+    if (out.size() >= limit) {
+      out += "…";
+      break;
+    }
+    out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  }
+  return detail::valid_utf8(out);
+}
+
+std::string format_value(const AttributeData& a) {
+  return std::visit(
+      [](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return one_line(v, kMaxValueChars);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return v ? "true" : "false";
+        } else {
+          return fmt::format("{}", v);
+        }
+      },
+      a.value);
+}
+
+std::string format_attributes(const std::vector<AttributeData>& attributes, bool skip_test_keys) {
+  std::string out;
+  for (const AttributeData& a : attributes) {
+    if (skip_test_keys && a.key.rfind("test.", 0) == 0) continue;
+    out += fmt::format("  {}={}", a.key, format_value(a));
+  }
+  return out;
+}
+
+struct Item {  // a child span or an event, ordered by time under its parent
+  std::int64_t time;
+  const SpanData* span;
+  const EventData* event;
+};
+
+class Printer {
+ public:
+  Printer(const TestRecord& record, const TimelineOptions& options)
+      : record_(record), options_(options), style_{options.color} {
+    for (const ThreadData& t : record.threads) {
+      std::string name = t.name.empty() ? fmt::format("thread-{}", t.index) : t.name;
+      if (name.size() > kMaxThreadColumn) name.resize(kMaxThreadColumn);
+      thread_width_ = std::max(thread_width_, name.size());
+      thread_names_[t.index] = std::move(name);
+    }
+    for (const SpanData& span : record.spans) {
+      if (span.span_id != record.root_span_id) children_[span.parent_span_id].push_back(&span);
+    }
+  }
+
+  std::string run() {
+    header();
+    if (record_.spans.empty()) return out_;
+    const SpanData& root = record_.spans.front();
+    line_span(root, "");
+    walk(root, "");
+    // Spans whose parent was never seen (begun before the test, or a dropped begin).
+    for (const SpanData& span : record_.spans) {
+      if (span.span_id == root.span_id || span.parent_span_id == root.span_id) continue;
+      if (record_.find_span(span.parent_span_id) == nullptr) {
+        line_span(span, "? ");
+        walk(span, "  ");
+      }
+    }
+    footer();
+    return out_;
+  }
+
+ private:
+  void header() {
+    const bool failed = record_.outcome != Outcome::kPass && record_.outcome != Outcome::kSkip;
+    std::string outcome(to_string(record_.outcome));
+    std::transform(outcome.begin(), outcome.end(), outcome.begin(), [](char c) { return static_cast<char>(c - 32 * (c >= 'a' && c <= 'z')); });
+    out_ += fmt::format("{}testscope ▸ {}{}  {}{}{}  {}  trace {}\n", style_(kBold), record_.test.full_name(),
+                        style_(kReset), style_(failed ? kRed : kGreen), outcome, style_(kReset),
+                        format_duration(record_.duration_ns()), record_.trace_id.to_hex());
+    if (!options_.artifacts_dir.empty()) out_ += fmt::format("  artifacts: {}\n", options_.artifacts_dir);
+    out_ += fmt::format("{}  {:>10}  {:>9}  {:<{}}  {}{}\n", style_(kDim), "start", "dur", "thread",
+                        thread_width_, "span", style_(kReset));
+  }
+
+  void footer() {
+    std::size_t unfinished = 0;
+    for (const SpanData& span : record_.spans) unfinished += span.ended ? 0 : 1;
+    if (lines_ > options_.max_lines) {
+      out_ += fmt::format("  … {} more lines; the whole trace is in trace.chrome.json (ui.perfetto.dev)\n",
+                          lines_ - options_.max_lines);
+    }
+    out_ += fmt::format("{}  {} spans, {} threads, {} unfinished, {} dropped records{}\n", style_(kDim),
+                        record_.spans.size(), record_.threads.size(), unfinished, record_.dropped_records,
+                        style_(kReset));
+  }
+
+  bool room() {
+    ++lines_;
+    return lines_ <= options_.max_lines;
+  }
+
+  std::string_view thread(std::uint32_t index) const {
+    auto it = thread_names_.find(index);
+    return it != thread_names_.end() ? std::string_view(it->second) : std::string_view("?");
+  }
+
+  void line_span(const SpanData& span, const std::string& prefix) {
+    if (!room()) return;
+    const bool error = span.status == StatusCode::kError;
+    const std::string duration = span.ended ? format_duration(span.end_unix_ns - span.start_unix_ns) : "(open)";
+    std::string text = fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}{}{}{}", format_offset(span.start_unix_ns - record_.start_unix_ns),
+                                   duration, thread(span.thread_index), thread_width_, prefix, style_(kBold),
+                                   one_line(span.name, 80), style_(kReset), style_(kDim));
+    text += format_attributes(span.attributes, span.span_id == record_.root_span_id);
+    text += style_(kReset);
+    if (error && span.span_id != record_.root_span_id) {
+      text += fmt::format("  {}✗ {}{}", style_(kRed), one_line(span.status_message, 120), style_(kReset));
+    }
+    out_ += text + "\n";
+  }
+
+  void line_event(const EventData& event, std::uint32_t thread_index, const std::string& prefix) {
+    if (!room()) return;
+    const bool failure = event.name == "exception";
+    std::string where;
+    std::string message;
+    std::vector<AttributeData> rest;
+    for (const AttributeData& a : event.attributes) {
+      if (failure && a.key == "code.filepath") {
+        where = std::get<std::string>(a.value) + where;
+      } else if (failure && a.key == "code.lineno") {
+        where += ":" + format_value(a);
+      } else if (failure && a.key == "exception.message") {
+        message = std::get<std::string>(a.value);
+      } else if (!failure || a.key != "exception.type") {
+        rest.push_back(a);
+      }
+    }
+    const std::string offset = format_offset(event.time_unix_ns - record_.start_unix_ns);
+    if (!failure) {
+      out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}• {}{}{}\n", offset, "", thread(thread_index), thread_width_,
+                          prefix, style_(kCyan), one_line(event.name, 80), format_attributes(rest, false),
+                          style_(kReset));
+      return;
+    }
+    // An assertion failure: location, then the message with its own line breaks kept.
+    out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}✗ failure at {}{}\n", offset, "", thread(thread_index),
+                        thread_width_, prefix, style_(kRed), where, style_(kReset));
+    const std::string indent(2 + 10 + 2 + 9 + 2 + thread_width_ + 2 + 4, ' ');
+    std::size_t start = 0;
+    int shown = 0;
+    while (start <= message.size() && shown < 12) {
+      const std::size_t nl = message.find('\n', start);
+      const std::string_view piece = std::string_view(message).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      if (!piece.empty()) {
+        out_ += fmt::format("{}{}{}{}\n", indent, style_(kRed), one_line(piece, 200), style_(kReset));
+        ++shown;
+      }
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  }
+
+  void walk(const SpanData& parent, const std::string& indent) {
+    std::vector<Item> items;
+    for (const EventData& event : parent.events) items.push_back({event.time_unix_ns, nullptr, &event});
+    auto it = children_.find(parent.span_id);
+    if (it != children_.end()) {
+      for (const SpanData* child : it->second) items.push_back({child->start_unix_ns, child, nullptr});
+    }
+    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.time < b.time; });
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const bool last = i + 1 == items.size();
+      const std::string branch = indent + (last ? "└─ " : "├─ ");
+      if (items[i].event != nullptr) {
+        line_event(*items[i].event, parent.thread_index, branch);
+      } else {
+        line_span(*items[i].span, branch);
+        walk(*items[i].span, indent + (last ? "   " : "│  "));
+      }
+    }
+  }
+
+  const TestRecord& record_;
+  const TimelineOptions& options_;
+  Style style_;
+  std::string out_;
+  std::size_t lines_ = 0;
+  std::size_t thread_width_ = 6;
+  std::unordered_map<std::uint32_t, std::string> thread_names_;
+  std::unordered_map<std::uint64_t, std::vector<const SpanData*>> children_;
+};
+
+}  // namespace
+
+std::string format_timeline(const TestRecord& record, const TimelineOptions& options) {
+  try {
+    return Printer(record, options).run();
+  } catch (...) {
+    return "testscope: could not format the timeline (out of memory)\n";
+  }
+}
+
+}  // namespace testscope

@@ -1,0 +1,107 @@
+// summary.json: one test's outcome, failures, identity and counts (docs/artifacts.md).
+#include "testscope/artifacts.hpp"
+#include "writers/json_util.hpp"
+
+namespace testscope {
+
+std::string summary_json(const TestRecord& record) {
+  using detail::write_string;
+  std::size_t events = 0;
+  std::size_t unfinished = 0;
+  for (const SpanData& span : record.spans) {
+    events += span.events.size();
+    if (!span.ended) ++unfinished;
+  }
+  rapidjson::StringBuffer buffer;
+  detail::JsonWriter w(buffer);
+  w.StartObject();
+  w.Key("schema");
+  w.Int(kArtifactSchema);
+  w.Key("testscope_version");
+  write_string(w, version());
+  w.Key("id");
+  write_string(w, test_id(record.test.full_name()));
+  w.Key("test");
+  w.StartObject();
+  w.Key("full_name");
+  write_string(w, record.test.full_name());
+  w.Key("suite");
+  write_string(w, record.test.suite);
+  w.Key("name");
+  write_string(w, record.test.name);
+  w.Key("type_param");
+  write_string(w, record.test.type_param);
+  w.Key("value_param");
+  write_string(w, record.test.value_param);
+  w.Key("file");
+  write_string(w, record.test.file);
+  w.Key("line");
+  w.Int(record.test.line);
+  w.EndObject();
+  w.Key("outcome");
+  write_string(w, to_string(record.outcome));
+  w.Key("start_unix_ns");
+  w.Int64(record.start_unix_ns);
+  w.Key("end_unix_ns");
+  w.Int64(record.end_unix_ns);
+  w.Key("duration_ns");
+  w.Int64(record.duration_ns());
+  w.Key("trace_id");
+  write_string(w, record.trace_id.to_hex());
+  w.Key("root_span_id");
+  write_string(w, span_id_to_hex(record.root_span_id));
+  w.Key("failures");
+  w.StartArray();
+  for (const Failure& failure : record.failures) {
+    w.StartObject();
+    w.Key("file");
+    write_string(w, failure.file);
+    w.Key("line");
+    w.Int(failure.line);
+    w.Key("fatal");
+    w.Bool(failure.fatal);
+    w.Key("message");
+    write_string(w, failure.message);
+    w.Key("time_unix_ns");
+    w.Int64(failure.time_unix_ns);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("counts");
+  w.StartObject();
+  w.Key("spans");
+  w.Uint64(record.spans.size());
+  w.Key("events");
+  w.Uint64(events);
+  w.Key("threads");
+  w.Uint64(record.threads.size());
+  w.Key("unfinished_spans");
+  w.Uint64(unfinished);
+  w.Key("dropped_records");
+  w.Uint64(record.dropped_records);
+  w.EndObject();
+  w.Key("threads");
+  w.StartArray();
+  for (const ThreadData& thread : record.threads) {
+    w.StartObject();
+    w.Key("index");
+    w.Uint(thread.index);
+    w.Key("os_tid");
+    w.Uint64(thread.os_tid);
+    w.Key("name");
+    write_string(w, thread.name);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("artifacts");
+  w.StartObject();
+  w.Key("otlp");
+  w.String("trace.otlp.json");
+  w.Key("chrome");
+  w.String("trace.chrome.json");
+  w.EndObject();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace testscope
