@@ -12,7 +12,13 @@ endfunction()
 function(testscope_library name export_name)
   add_library(${name} ${ARGN})
   add_library(testscope::${export_name} ALIAS ${name})
-  set_target_properties(${name} PROPERTIES EXPORT_NAME ${export_name} POSITION_INDEPENDENT_CODE ON)
+  if(export_name STREQUAL "testscope")
+    set(output_name testscope)
+  else()
+    set(output_name testscope_${export_name})
+  endif()
+  set_target_properties(${name} PROPERTIES EXPORT_NAME ${export_name} OUTPUT_NAME ${output_name}
+                                           POSITION_INDEPENDENT_CODE ON)
   target_compile_features(${name} PUBLIC cxx_std_17)
   target_include_directories(${name}
     PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
