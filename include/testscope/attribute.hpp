@@ -6,7 +6,8 @@
 // passed to.
 //
 //   span.set_attribute("promo.code", code);      // std::string, string_view, const char*
-//   span.set_attribute("promo.uses", uses);      // any integer type -> int64
+//   span.set_attribute("promo.uses", uses);      // any integer type -> int64 (as OpenTelemetry;
+//                                                // unsigned values above INT64_MAX wrap)
 //   span.set_attribute("ratio", 0.5);            // float/double
 //   span.set_attribute("cache.hit", true);       // bool (only a real bool, never a pointer)
 #pragma once

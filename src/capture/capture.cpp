@@ -94,8 +94,10 @@ SpanData make_root_span(const TestRecord& record, std::uint64_t parent_span_id, 
   root.function = record.test.full_name();
   root.attributes.push_back(attr("test.suite.name", record.test.suite));
   root.attributes.push_back(attr("test.case.name", record.test.full_name()));
-  root.attributes.push_back(attr("test.case.result.status",
-                                 std::string(record.outcome == Outcome::kPass ? "pass" : "fail")));
+  if (record.outcome != Outcome::kSkip) {  // the convention has only pass and fail
+    root.attributes.push_back(attr("test.case.result.status",
+                                   std::string(record.outcome == Outcome::kPass ? "pass" : "fail")));
+  }
   if (!record.test.value_param.empty()) root.attributes.push_back(attr("test.case.parameter", record.test.value_param));
   if (!record.test.type_param.empty()) root.attributes.push_back(attr("test.case.type_parameter", record.test.type_param));
   for (const Failure& failure : record.failures) {

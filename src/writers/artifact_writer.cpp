@@ -73,7 +73,7 @@ std::string_view version() noexcept { return TESTSCOPE_VERSION; }
 
 std::string test_id(std::string_view full_name) {
   std::string id;
-  id.reserve(full_name.size());
+  id.reserve(full_name.size() + 16);
   bool changed = full_name.empty();
   for (char c : full_name) {
     if (safe_char(c)) {
@@ -87,8 +87,9 @@ std::string test_id(std::string_view full_name) {
     id.front() = '_';
     changed = true;
   }
+  if (id.empty()) id = "_";  // never starts with '-'
   constexpr std::size_t kHashSuffix = 13;  // "-" + 12 hex digits
-  if (id.size() > kMaxIdBytes) {
+  if (id.size() > kMaxIdBytes || (changed && id.size() > kMaxIdBytes - kHashSuffix)) {
     id.resize(kMaxIdBytes - kHashSuffix);
     changed = true;
   }
@@ -115,7 +116,12 @@ RunInfo describe_this_run(int argc, const char* const* argv) {
   }
   const std::string program =
       run.argv.empty() ? std::string("unknown") : std::filesystem::path(run.argv.front()).filename().string();
+  // Defaults first; OTEL_RESOURCE_ATTRIBUTES overrides them; OTEL_SERVICE_NAME wins for
+  // service.name (as the SDK specification orders them); telemetry.sdk.* are ours.
   put(run.resource, "service.name", program);
+  if (!run.host.empty()) put(run.resource, "host.name", run.host);
+  put(run.resource, "process.pid", run.pid);
+  put(run.resource, "process.executable.name", program);
   if (const char* attributes = std::getenv("OTEL_RESOURCE_ATTRIBUTES")) {
     std::string_view rest(attributes);
     while (!rest.empty()) {
@@ -134,9 +140,6 @@ RunInfo describe_this_run(int argc, const char* const* argv) {
   put(run.resource, "telemetry.sdk.name", std::string("testscope"));
   put(run.resource, "telemetry.sdk.language", std::string("cpp"));
   put(run.resource, "telemetry.sdk.version", std::string(version()));
-  if (!run.host.empty()) put(run.resource, "host.name", run.host);
-  put(run.resource, "process.pid", run.pid);
-  put(run.resource, "process.executable.name", program);
   return run;
 }
 

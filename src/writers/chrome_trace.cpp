@@ -2,6 +2,7 @@
 // track per thread, a complete ("X") event per span, instant ("i") events for span
 // events, and flow arrows ("s"/"f") from a parent span to a child on another thread.
 // Timestamps are microseconds from the test's start.
+#include <algorithm>
 #include <unordered_map>
 #include <variant>
 
@@ -123,24 +124,31 @@ std::string chrome_trace_json(const TestRecord& record, const RunInfo& run) {
     w.Key("cat");
     w.String(span.span_id == record.root_span_id ? "test" : "span");
     w.Key("dur");
-    w.Double(clock.us(span.end_unix_ns) - clock.us(span.start_unix_ns));
+    w.Double(static_cast<double>(span.end_unix_ns - span.start_unix_ns) / 1000.0);
     w.Key("args");
     w.StartObject();
-    w.Key("span_id");
-    write_string(w, span_id_to_hex(span.span_id));
-    if (span.parent_span_id != 0) {
+    write_args(w, span.attributes);
+    // testscope's own args, unless an attribute already took the key (keys are unique).
+    auto free_key = [&span](std::string_view key) {
+      return std::none_of(span.attributes.begin(), span.attributes.end(),
+                          [key](const AttributeData& a) { return a.key == key; });
+    };
+    if (free_key("span_id")) {
+      w.Key("span_id");
+      write_string(w, span_id_to_hex(span.span_id));
+    }
+    if (span.parent_span_id != 0 && free_key("parent_span_id")) {
       w.Key("parent_span_id");
       write_string(w, span_id_to_hex(span.parent_span_id));
     }
-    if (span.status == StatusCode::kError) {
+    if (span.status == StatusCode::kError && free_key("status")) {
       w.Key("status");
       write_string(w, "ERROR: " + span.status_message);
     }
-    if (!span.ended) {
+    if (!span.ended && free_key("unfinished")) {
       w.Key("unfinished");
       w.Bool(true);
     }
-    write_args(w, span.attributes);
     w.EndObject();
     w.EndObject();
 

@@ -25,6 +25,7 @@ constexpr std::string_view kCyan = "\x1b[36m";
 
 constexpr std::size_t kMaxThreadColumn = 16;
 constexpr std::size_t kMaxValueChars = 60;
+constexpr int kMaxMessageLines = 12;  // of one failure message
 
 std::string format_duration(std::int64_t ns) {
   const double v = static_cast<double>(ns);
@@ -34,18 +35,16 @@ std::string format_duration(std::int64_t ns) {
   return fmt::format("{:.2f} s", v / 1e9);
 }
 
+std::string count(std::size_t n, std::string_view noun) { return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s"); }
+
 std::string format_offset(std::int64_t ns) { return fmt::format("{:+.3f}ms", static_cast<double>(ns) / 1e6); }
 
 // One line of text: newlines and tabs become spaces; long values are cut.
 std::string one_line(std::string_view text, std::size_t limit) {
+  const std::string_view shown = detail::utf8_prefix(text, limit);
   std::string out;
-  for (char c : text) {
-    if (out.size() >= limit) {
-      out += "…";
-      break;
-    }
-    out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
-  }
+  for (char c : shown) out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
+  if (shown.size() < text.size()) out += "…";
   return detail::valid_utf8(out);
 }
 
@@ -84,9 +83,9 @@ class Printer {
   Printer(const TestRecord& record, const TimelineOptions& options)
       : record_(record), options_(options), style_{options.color} {
     for (const ThreadData& t : record.threads) {
-      std::string name = t.name.empty() ? fmt::format("thread-{}", t.index) : t.name;
-      if (name.size() > kMaxThreadColumn) name.resize(kMaxThreadColumn);
-      thread_width_ = std::max(thread_width_, name.size());
+      std::string name = t.name.empty() ? fmt::format("thread-{}", t.index) : detail::valid_utf8(t.name);
+      name = std::string(detail::utf8_prefix(name, kMaxThreadColumn));
+      thread_width_ = std::max(thread_width_, detail::utf8_length(name));
       thread_names_[t.index] = std::move(name);
     }
     for (const SpanData& span : record.spans) {
@@ -132,9 +131,9 @@ class Printer {
       out_ += fmt::format("  … {} more lines; the whole trace is in trace.chrome.json (ui.perfetto.dev)\n",
                           lines_ - options_.max_lines);
     }
-    out_ += fmt::format("{}  {} spans, {} threads, {} unfinished, {} dropped records{}\n", style_(kDim),
-                        record_.spans.size(), record_.threads.size(), unfinished, record_.dropped_records,
-                        style_(kReset));
+    out_ += fmt::format("{}  {}, {}, {} unfinished, {}{}\n", style_(kDim), count(record_.spans.size(), "span"),
+                        count(record_.threads.size(), "thread"), unfinished,
+                        count(record_.dropped_records, "dropped record"), style_(kReset));
   }
 
   bool room() {
@@ -162,7 +161,9 @@ class Printer {
     out_ += text + "\n";
   }
 
-  void line_event(const EventData& event, std::uint32_t thread_index, const std::string& prefix) {
+  // `prefix` is the event's branch ("│  ├─ "); `continuation` what lines below it start with.
+  void line_event(const EventData& event, std::uint32_t thread_index, const std::string& prefix,
+                  const std::string& continuation) {
     if (!room()) return;
     const bool failure = event.name == "exception";
     std::string where;
@@ -189,13 +190,13 @@ class Printer {
     // An assertion failure: location, then the message with its own line breaks kept.
     out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}✗ failure at {}{}\n", offset, "", thread(thread_index),
                         thread_width_, prefix, style_(kRed), where, style_(kReset));
-    const std::string indent(2 + 10 + 2 + 9 + 2 + thread_width_ + 2 + 4, ' ');
+    const std::string indent = std::string(2 + 10 + 2 + 9 + 2 + thread_width_ + 2, ' ') + continuation + "  ";
     std::size_t start = 0;
     int shown = 0;
-    while (start <= message.size() && shown < 12) {
+    while (start <= message.size() && shown < kMaxMessageLines) {
       const std::size_t nl = message.find('\n', start);
       const std::string_view piece = std::string_view(message).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-      if (!piece.empty()) {
+      if (!piece.empty() && room()) {
         out_ += fmt::format("{}{}{}{}\n", indent, style_(kRed), one_line(piece, 200), style_(kReset));
         ++shown;
       }
@@ -216,7 +217,7 @@ class Printer {
       const bool last = i + 1 == items.size();
       const std::string branch = indent + (last ? "└─ " : "├─ ");
       if (items[i].event != nullptr) {
-        line_event(*items[i].event, parent.thread_index, branch);
+        line_event(*items[i].event, parent.thread_index, branch, indent + (last ? "   " : "│  "));
       } else {
         line_span(*items[i].span, branch);
         walk(*items[i].span, indent + (last ? "   " : "│  "));

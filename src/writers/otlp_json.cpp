@@ -55,20 +55,31 @@ void write_attributes(JsonWriter& w, const std::vector<AttributeData>& attribute
   w.EndArray();
 }
 
+// Adds an attribute unless the span already has one with that key (OTLP keys are unique).
+void add_missing(std::vector<AttributeData>& attributes, AttributeData attribute) {
+  for (const AttributeData& existing : attributes) {
+    if (existing.key == attribute.key) return;
+  }
+  attributes.push_back(std::move(attribute));
+}
+
 std::vector<AttributeData> span_attributes(const SpanData& span, const TestRecord& record) {
   std::vector<AttributeData> out = span.attributes;
+  auto put = [&out](std::string key, std::variant<std::string, std::int64_t, double, bool> value) {
+    add_missing(out, AttributeData{std::move(key), std::move(value)});
+  };
   auto thread = std::find_if(record.threads.begin(), record.threads.end(),
                              [&](const ThreadData& t) { return t.index == span.thread_index; });
   if (thread != record.threads.end()) {
-    out.push_back({"thread.id", static_cast<std::int64_t>(thread->os_tid)});
-    if (!thread->name.empty()) out.push_back({"thread.name", thread->name});
+    put("thread.id", static_cast<std::int64_t>(thread->os_tid));
+    if (!thread->name.empty()) put("thread.name", thread->name);
   }
-  if (!span.file.empty()) out.push_back({"code.filepath", span.file});
-  if (span.line != 0) out.push_back({"code.lineno", static_cast<std::int64_t>(span.line)});
-  if (!span.function.empty()) out.push_back({"code.function", span.function});
-  if (!span.ended) out.push_back({"testscope.span.unfinished", true});
+  if (!span.file.empty()) put("code.filepath", span.file);
+  if (span.line != 0) put("code.lineno", static_cast<std::int64_t>(span.line));
+  if (!span.function.empty()) put("code.function", span.function);
+  if (!span.ended) put("testscope.span.unfinished", true);
   if (span.span_id == record.root_span_id && record.dropped_records != 0) {
-    out.push_back({"testscope.dropped_records", static_cast<std::int64_t>(record.dropped_records)});
+    put("testscope.dropped_records", static_cast<std::int64_t>(record.dropped_records));
   }
   return out;
 }

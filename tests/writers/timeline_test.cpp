@@ -1,0 +1,212 @@
+// format_timeline on a hand-built, deterministic record, compared with a golden file.
+// To regenerate after an intended change: TESTSCOPE_UPDATE_GOLDEN=1 ./timeline_test, then
+// read the diff of tests/writers/golden/timeline.txt before committing it.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "testscope/timeline.hpp"
+
+namespace testscope {
+namespace {
+
+constexpr std::int64_t kStart = 1'700'000'000'000'000'000;
+constexpr std::int64_t kUs = 1'000;
+constexpr std::int64_t kMs = 1'000'000;
+constexpr TraceId kTrace{0x4bf92f3577b34da6ULL, 0xa3ce929d0e0e4736ULL};
+
+AttributeData attr(std::string key, std::variant<std::string, std::int64_t, double, bool> value) {
+  return AttributeData{std::move(key), std::move(value)};
+}
+
+SpanData span(std::uint64_t id, std::uint64_t parent, std::string name, std::uint32_t thread, std::int64_t start,
+              std::int64_t end) {
+  SpanData s;
+  s.trace_id = kTrace;
+  s.span_id = id;
+  s.parent_span_id = parent;
+  s.name = std::move(name);
+  s.thread_index = thread;
+  s.start_unix_ns = kStart + start;
+  s.end_unix_ns = kStart + end;
+  return s;
+}
+
+// PromoRace.RacyApply, failed: setup on the main thread; a request on a worker thread
+// (a cross-thread child of the test) with a retry event, an error span and a span still
+// open at the end; a check back on the main thread; a multi-line assertion failure.
+TestRecord golden_record() {
+  TestRecord r;
+  r.test = TestInfo{"PromoRace", "RacyApply", "", "", "promo_tests.cpp", 80};
+  r.outcome = Outcome::kFail;
+  r.start_unix_ns = kStart;
+  r.end_unix_ns = kStart + 12 * kMs + 500 * kUs;
+  r.trace_id = kTrace;
+  r.root_span_id = 0x100;
+  r.threads = {ThreadData{0, 4100, "promo_tests"}, ThreadData{1, 4101, "user-u1"}};
+
+  SpanData root = span(0x100, 0, "PromoRace.RacyApply", 0, 0, 12 * kMs + 500 * kUs);
+  root.attributes = {attr("test.suite.name", std::string("PromoRace")),
+                     attr("test.case.name", std::string("PromoRace.RacyApply")),
+                     attr("test.case.result.status", std::string("fail"))};
+  root.events.push_back(EventData{"exception", kStart + 11 * kMs,
+                                  {attr("exception.type", std::string("gtest.fatal_failure")),
+                                   attr("exception.message",
+                                        std::string("Expected equality of these values:\n  successes\n    Which is: 2\n  1")),
+                                   attr("code.filepath", std::string("promo_tests.cpp")),
+                                   attr("code.lineno", std::int64_t{83})}});
+  root.status = StatusCode::kError;
+  root.status_message = "Expected equality of these values:";
+
+  SpanData setup = span(0x200, 0x100, "setup", 0, 50 * kUs, 800 * kUs);
+  setup.attributes = {attr("db.system", std::string("sqlite")), attr("promo.max", std::int64_t{1})};
+  SpanData open_db = span(0x210, 0x200, "open_db", 0, 100 * kUs, 400 * kUs);
+  open_db.attributes = {attr("db.path", std::string("/tmp/promo.db"))};
+
+  SpanData request = span(0x300, 0x100, "request", 1, 1 * kMs, 9 * kMs);
+  request.attributes = {attr("user.id", std::string("u1")), attr("ratio", 0.5), attr("cached", false)};
+  request.events.push_back(EventData{"retry", kStart + 2 * kMs, {attr("attempt", std::int64_t{2})}});
+  SpanData apply = span(0x310, 0x300, "apply_promo", 1, 1 * kMs + 200 * kUs, 8 * kMs + 500 * kUs);
+  apply.attributes = {attr("promo.code", std::string("SUMMER20"))};
+  apply.status = StatusCode::kError;
+  apply.status_message = "limit reached";
+  SpanData update = span(0x320, 0x310, "db.update", 1, 1 * kMs + 300 * kUs, 12 * kMs + 500 * kUs);
+  update.ended = false;
+
+  SpanData verify = span(0x400, 0x100, "verify", 0, 9 * kMs + 500 * kUs, 9 * kMs + 700 * kUs);
+  verify.attributes = {attr("ok", true)};
+  SpanData tiny = span(0x410, 0x400, "tiny", 0, 9 * kMs + 600 * kUs, 9 * kMs + 600 * kUs + 750);
+
+  r.spans = {root, setup, open_db, request, apply, update, verify, tiny};
+  r.failures.push_back(Failure{"promo_tests.cpp", 83,
+                               "Expected equality of these values:\n  successes\n    Which is: 2\n  1", true,
+                               kStart + 11 * kMs});
+  return r;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(Timeline, MatchesGoldenFile) {
+  const std::string path = std::string(TESTSCOPE_GOLDEN_DIR) + "/timeline.txt";
+  const std::string actual = format_timeline(golden_record(), TimelineOptions{});
+  if (const char* update = std::getenv("TESTSCOPE_UPDATE_GOLDEN"); update != nullptr && *update == '1') {
+    std::ofstream(path, std::ios::binary) << actual;
+    GTEST_SKIP() << "rewrote " << path;
+  }
+  const std::string expected = read_file(path);
+  ASSERT_FALSE(expected.empty()) << "missing golden file " << path;
+  EXPECT_EQ(actual, expected) << "actual output:\n" << actual;
+}
+
+TEST(Timeline, ArtifactsDirInHeader) {
+  TimelineOptions options;
+  options.artifacts_dir = "/tmp/art/tests/PromoRace.RacyApply";
+  const std::string text = format_timeline(golden_record(), options);
+  EXPECT_NE(text.find("\n  artifacts: /tmp/art/tests/PromoRace.RacyApply\n"), std::string::npos) << text;
+}
+
+TEST(Timeline, ColorOnHasAnsiEscapesOffHasNone) {
+  TimelineOptions options;
+  options.color = false;
+  const std::string plain = format_timeline(golden_record(), options);
+  EXPECT_EQ(plain.find('\x1b'), std::string::npos);
+  options.color = true;
+  const std::string colored = format_timeline(golden_record(), options);
+  EXPECT_NE(colored.find("\x1b["), std::string::npos);
+  EXPECT_NE(colored.find("\x1b[31m"), std::string::npos) << "failures and errors are red";
+  EXPECT_NE(colored.find("\x1b[0m"), std::string::npos) << "colours are reset";
+  // Stripping the escapes gives the plain text back.
+  std::string stripped;
+  for (std::size_t i = 0; i < colored.size(); ++i) {
+    if (colored[i] == '\x1b') {
+      while (i < colored.size() && colored[i] != 'm') ++i;
+      continue;
+    }
+    stripped.push_back(colored[i]);
+  }
+  EXPECT_EQ(stripped, plain);
+}
+
+TEST(Timeline, MaxLinesTruncates) {
+  TimelineOptions options;
+  options.max_lines = 3;
+  const std::string text = format_timeline(golden_record(), options);
+  EXPECT_NE(text.find("more lines; the whole trace is in trace.chrome.json"), std::string::npos) << text;
+  EXPECT_NE(text.find("PromoRace.RacyApply"), std::string::npos);
+  EXPECT_NE(text.find("setup"), std::string::npos);
+  EXPECT_EQ(text.find("verify"), std::string::npos) << text;
+  EXPECT_NE(text.find("8 spans, 2 threads, 1 unfinished, 0 dropped records"), std::string::npos) << text;
+  const std::string full = format_timeline(golden_record(), TimelineOptions{});
+  EXPECT_EQ(full.find("more lines"), std::string::npos);
+}
+
+TEST(Timeline, EmptyRecord) {
+  const std::string text = format_timeline(TestRecord{}, TimelineOptions{});
+  EXPECT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+}
+
+// True if `text` is well-formed UTF-8 (no stray, truncated or overlong sequences).
+bool valid_utf8(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t n = 0;
+    if (c < 0x80) {
+      n = 0;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+    } else {
+      return false;
+    }
+    if (i + n >= text.size() + (n == 0 ? 1 : 0) && n != 0) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+TEST(Timeline, OutputIsValidUtf8) {
+  TestRecord record = golden_record();
+  // 1 + 15 bytes: a 16-byte cut of the thread column would split the 8th 'Ж'.
+  record.threads[1].name = "xЖЖЖЖЖЖЖЖЖЖ";
+  record.spans[1].name = std::string(79, 'n') + "Ж";  // an 80-byte cut of the name splits 'Ж'
+  record.spans[1].attributes.push_back(attr("v", std::string(59, 'v') + "ЖЖ"));  // the 60-byte cut of values
+  record.failures[0].message = "bad \xff byte";
+  record.spans[0].events[0].attributes[1] = attr("exception.message", std::string("bad \xff byte\nЖ"));
+  for (bool color : {false, true}) {
+    TimelineOptions options;
+    options.color = color;
+    const std::string text = format_timeline(record, options);
+    EXPECT_TRUE(valid_utf8(text)) << text;
+  }
+}
+
+TEST(Timeline, HostileStrings) {
+  TestRecord record = golden_record();
+  record.spans[1].name = "multi\nline\tname\xff";
+  record.spans[1].attributes.push_back(attr("long", std::string(500, 'x')));
+  record.threads[1].name = "a-very-long-thread-name-indeed";
+  const std::string text = format_timeline(record, TimelineOptions{});
+  EXPECT_EQ(text.find("multi\nline"), std::string::npos) << "a span stays on one line";
+  EXPECT_EQ(text.find(std::string(100, 'x')), std::string::npos) << "long values are cut";
+  EXPECT_EQ(text.find('\xff'), std::string::npos) << "invalid UTF-8 is repaired";
+  EXPECT_EQ(text.back(), '\n');
+}
+
+}  // namespace
+}  // namespace testscope
