@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "testscope/context.hpp"
+#include "testscope/log.hpp"
 #include "testscope/span.hpp"
 
 namespace testscope {
@@ -65,6 +66,32 @@ struct ThreadData {
   std::string name;
 };
 
+// A log event (testscope/log.hpp) as recorded.
+struct LogData {
+  std::int64_t time_unix_ns = 0;
+  std::uint32_t thread_index = 0;
+  TraceId trace_id;
+  std::uint64_t span_id = 0;  // the span current where it was logged
+  Severity severity = Severity::kInfo;
+  std::string event;
+  std::vector<AttributeData> fields;
+};
+
+enum class MetricKind : std::uint8_t { kCounter, kGauge, kHistogram, kSummary, kUntyped };
+std::string_view to_string(MetricKind kind) noexcept;  // "counter", "gauge", ...
+
+// What one metric series did during a test (testscope/metrics.hpp lists the sources).
+struct MetricSample {
+  std::string name;  // the family's name, e.g. "promo_uses_total"
+  std::string help;
+  MetricKind kind = MetricKind::kUntyped;
+  std::vector<std::pair<std::string, std::string>> labels;  // sorted by name
+  double value = 0;         // counter, untyped: the increase; gauge: the value at the end
+  std::uint64_t count = 0;  // histogram, summary: observations during the test
+  double sum = 0;           // histogram, summary: their sum
+  std::vector<std::pair<double, std::uint64_t>> buckets;  // histogram: upper bound, cumulative count added
+};
+
 // One assertion failure, as the framework reported it.
 struct Failure {
   std::string file;
@@ -97,6 +124,8 @@ struct TestRecord {
   std::vector<SpanData> spans;     // the root span first, the rest by start time
   std::vector<ThreadData> threads; // every thread that recorded, by index
   std::vector<Failure> failures;
+  std::vector<LogData> logs;         // by time; each thread's in the order logged
+  std::vector<MetricSample> metrics; // series that changed (counters, histograms) and all gauges
   std::uint64_t dropped_records = 0;  // lost to full buffers (or threads without one)
 
   std::int64_t duration_ns() const noexcept { return end_unix_ns - start_unix_ns; }

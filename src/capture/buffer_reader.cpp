@@ -84,6 +84,7 @@ SpanData* SpanAssembler::find(std::uint64_t span_id) {
 bool SpanAssembler::add_buffer(const BufferView& buffer) {
   std::unordered_map<std::uint32_t, Site> sites;
   EventData* last_event = nullptr;
+  LogData* last_log = nullptr;
   std::size_t offset = 0;
   while (offset + sizeof(RecordHeader) <= buffer.size) {
     const auto header = load<RecordHeader>(buffer.data + offset);
@@ -173,6 +174,27 @@ bool SpanAssembler::add_buffer(const BufferView& buffer) {
         } else {
           ++orphans_;
         }
+        break;
+      }
+      case RecordKind::kLog: {
+        if (body_size < sizeof(LogPayload) || header.aux > body_size - sizeof(LogPayload)) return false;
+        const auto payload = load<LogPayload>(body);
+        LogData log;
+        log.time_unix_ns = clock_.to_unix_ns(payload.ticks);
+        log.thread_index = buffer.thread_index;
+        log.trace_id = TraceId{payload.trace_hi, payload.trace_lo};
+        log.span_id = payload.span_id;
+        log.severity = static_cast<Severity>(header.type);
+        log.event = std::string(text(body + sizeof(LogPayload), header.aux));
+        logs_.push_back(std::move(log));
+        last_log = &logs_.back();
+        break;
+      }
+      case RecordKind::kLogField: {
+        if (body_size < sizeof(ValuePayload)) return false;
+        AttributeData field = decode_value(header, body, body_size, ok);
+        if (!ok) return false;
+        if (last_log != nullptr) last_log->fields.push_back(std::move(field));
         break;
       }
       case RecordKind::kStatus: {

@@ -32,12 +32,15 @@ class SpanAssembler {
   bool add_buffer(const BufferView& buffer);
   // Moves the spans out; `spans` keeps their order of decoding.
   std::vector<SpanData> take_spans() { return std::move(spans_); }
+  // Moves the log events out, in decoding order (per thread: the order logged).
+  std::vector<LogData> take_logs() { return std::move(logs_); }
   std::uint64_t orphan_records() const noexcept { return orphans_; }
 
  private:
   SpanData* find(std::uint64_t span_id);
   TickMapping clock_;
   std::vector<SpanData> spans_;
+  std::vector<LogData> logs_;
   std::unordered_map<std::uint64_t, std::size_t> index_;
   std::uint64_t orphans_ = 0;
 };

@@ -20,6 +20,17 @@ std::string_view to_string(Outcome outcome) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(MetricKind kind) noexcept {
+  switch (kind) {
+    case MetricKind::kCounter: return "counter";
+    case MetricKind::kGauge: return "gauge";
+    case MetricKind::kHistogram: return "histogram";
+    case MetricKind::kSummary: return "summary";
+    case MetricKind::kUntyped: return "untyped";
+  }
+  return "untyped";
+}
+
 const SpanData* TestRecord::find_span(std::uint64_t span_id) const noexcept {
   for (const SpanData& span : spans) {
     if (span.span_id == span_id) return &span;
@@ -152,6 +163,9 @@ TestRecord TestCapture::end(Outcome outcome) noexcept {
     });
     record.dropped_records += detail::threads_without_buffer();
     std::vector<SpanData> spans = assembler.take_spans();
+    record.logs = assembler.take_logs();
+    std::stable_sort(record.logs.begin(), record.logs.end(),
+                     [](const LogData& a, const LogData& b) { return a.time_unix_ns < b.time_unix_ns; });
     for (SpanData& span : spans) {
       if (!span.ended) span.end_unix_ns = std::max(end_unix_ns, span.start_unix_ns);
     }

@@ -17,6 +17,8 @@ enum class RecordKind : std::uint8_t {
   kEvent = 5,           // aux = name length; EventPayload; name
   kEventAttribute = 6,  // like kAttribute, belongs to the preceding kEvent of this buffer
   kStatus = 7,          // type = status code, aux = message length; EndPayload's span id; message
+  kLog = 8,             // type = severity, aux = event name length; LogPayload; name
+  kLogField = 9,        // like kAttribute, belongs to the preceding kLog of this buffer
 };
 
 struct RecordHeader {
@@ -50,6 +52,13 @@ struct EndPayload {
 struct ValuePayload {
   std::uint64_t span_id;
   std::uint64_t value;  // int64, double bits, bool, or string length
+};
+
+struct LogPayload {
+  std::uint64_t span_id;  // the span current where it was logged (0: none)
+  std::uint64_t trace_hi;
+  std::uint64_t trace_lo;
+  std::uint64_t ticks;
 };
 
 struct StatusPayload {

@@ -1,6 +1,8 @@
 // Span begin/end and the attribute, event and status records: the hot path.
 #include "testscope/span.hpp"
 
+#include "testscope/log.hpp"
+
 #include <cstring>
 
 #include "recorder/clock.hpp"
@@ -146,6 +148,25 @@ void record_event(std::uint64_t span_id, std::string_view name, const Attribute*
   }
 }
 
+void record_log(std::uint8_t severity, std::string_view event, const Attribute* fields,
+                std::size_t count) noexcept {
+  ThreadState* state = thread_state();
+  if (state == nullptr) return;
+  const SpanContext context = state->current.valid() ? state->current : root_context();
+  event = clamp(event);
+  const std::size_t size = padded(sizeof(RecordHeader) + sizeof(LogPayload) + event.size());
+  std::byte* at = reserve(*state, size);
+  if (at == nullptr) return;
+  write_header(at, RecordKind::kLog, severity, size, static_cast<std::uint32_t>(event.size()));
+  const LogPayload payload{context.span_id, context.trace_id.hi, context.trace_id.lo, now_ticks()};
+  std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
+  std::memcpy(at + sizeof(RecordHeader) + sizeof payload, event.data(), event.size());
+  commit(*state, size);
+  for (std::size_t i = 0; i < count; ++i) {
+    write_value(*state, RecordKind::kLogField, context.span_id, fields[i].key, fields[i].value);
+  }
+}
+
 void record_status(std::uint64_t span_id, std::uint8_t code, std::string_view message) noexcept {
   ThreadState* state = thread_state();
   if (state == nullptr) return;
@@ -202,5 +223,17 @@ void add_event(std::string_view name, std::initializer_list<Attribute> attribute
 }
 
 void set_thread_name(std::string_view name) noexcept { detail::set_thread_name_impl(name); }
+
+std::string_view to_string(Severity severity) noexcept {
+  switch (severity) {
+    case Severity::kTrace: return "TRACE";
+    case Severity::kDebug: return "DEBUG";
+    case Severity::kInfo: return "INFO";
+    case Severity::kWarn: return "WARN";
+    case Severity::kError: return "ERROR";
+    case Severity::kFatal: return "FATAL";
+  }
+  return "INFO";
+}
 
 }  // namespace testscope

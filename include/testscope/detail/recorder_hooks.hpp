@@ -18,6 +18,8 @@ inline bool capture_active() noexcept { return g_capture_active.load(std::memory
 void record_attribute(std::uint64_t span_id, std::string_view key, AttributeValue value) noexcept;
 void record_event(std::uint64_t span_id, std::string_view name, const Attribute* attributes,
                   std::size_t count) noexcept;
+void record_log(std::uint8_t severity, std::string_view event, const Attribute* fields,
+                std::size_t count) noexcept;
 void record_status(std::uint64_t span_id, std::uint8_t code, std::string_view message) noexcept;
 
 }  // namespace testscope::detail
