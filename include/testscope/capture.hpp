@@ -127,6 +127,7 @@ struct TestRecord {
   std::vector<LogData> logs;         // by time; each thread's in the order logged
   std::vector<MetricSample> metrics; // series that changed (counters, histograms) and all gauges
   std::uint64_t dropped_records = 0;  // lost to full buffers (or threads without one)
+  std::uint64_t orphan_records = 0;   // ends/attributes of spans begun before the test
 
   std::int64_t duration_ns() const noexcept { return end_unix_ns - start_unix_ns; }
   const SpanData* find_span(std::uint64_t span_id) const noexcept;

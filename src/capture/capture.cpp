@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "capture/buffer_reader.hpp"
+#include "capture/metrics_delta.hpp"
 #include "recorder/clock.hpp"
 #include "recorder/recorder.hpp"
 
@@ -48,6 +49,7 @@ struct TestCapture::State {
   std::uint32_t thread_index = 0;  // the thread running the test
   std::int64_t start_unix_ns = 0;
   std::vector<Failure> failures;
+  detail::MetricsSnapshot metrics_before;
 };
 
 TestCapture::TestCapture() : state_(std::make_unique<State>()) {}
@@ -68,6 +70,11 @@ void TestCapture::begin(TestInfo test, const SpanContext& parent) noexcept {
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     s.failures.clear();
+  }
+  try {
+    s.metrics_before = detail::MetricsSnapshot::take();
+  } catch (...) {
+    s.metrics_before = {};
   }
   s.start_unix_ns = detail::unix_now_ns();
   s.start_ticks = detail::now_ticks();
@@ -162,8 +169,10 @@ TestRecord TestCapture::end(Outcome outcome) noexcept {
       if (!assembler.add_buffer(buffer)) ++record.dropped_records;
     });
     record.dropped_records += detail::threads_without_buffer();
+    record.orphan_records = assembler.orphan_records();
     std::vector<SpanData> spans = assembler.take_spans();
     record.logs = assembler.take_logs();
+    record.metrics = detail::MetricsSnapshot::take().since(s.metrics_before);
     std::stable_sort(record.logs.begin(), record.logs.end(),
                      [](const LogData& a, const LogData& b) { return a.time_unix_ns < b.time_unix_ns; });
     for (SpanData& span : spans) {

@@ -188,6 +188,23 @@ std::string chrome_trace_json(const TestRecord& record, const RunInfo& run) {
       w.EndObject();
     }
   }
+  for (const LogData& log : record.logs) {
+    w.StartObject();
+    write_common(w, "i", log.event, clock.us(log.time_unix_ns), pid, tid(log.thread_index));
+    w.Key("cat");
+    w.String("log");
+    w.Key("s");
+    w.String("t");
+    w.Key("args");
+    w.StartObject();
+    write_args(w, log.fields);
+    if (std::none_of(log.fields.begin(), log.fields.end(), [](const AttributeData& a) { return a.key == "severity"; })) {
+      w.Key("severity");
+      write_string(w, to_string(log.severity));
+    }
+    w.EndObject();
+    w.EndObject();
+  }
   w.EndArray();
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());

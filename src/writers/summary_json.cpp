@@ -77,9 +77,40 @@ std::string summary_json(const TestRecord& record) {
   w.Uint64(record.threads.size());
   w.Key("unfinished_spans");
   w.Uint64(unfinished);
+  w.Key("logs");
+  w.Uint64(record.logs.size());
   w.Key("dropped_records");
   w.Uint64(record.dropped_records);
+  w.Key("orphan_records");
+  w.Uint64(record.orphan_records);
   w.EndObject();
+  w.Key("metrics");
+  w.StartArray();
+  for (const MetricSample& sample : record.metrics) {
+    w.StartObject();
+    w.Key("name");
+    write_string(w, sample.name);
+    w.Key("kind");
+    write_string(w, to_string(sample.kind));
+    w.Key("labels");
+    w.StartObject();
+    for (const auto& [name, value] : sample.labels) {
+      detail::write_key(w, name);
+      write_string(w, value);
+    }
+    w.EndObject();
+    if (sample.kind == MetricKind::kHistogram || sample.kind == MetricKind::kSummary) {
+      w.Key("count");
+      w.Uint64(sample.count);
+      w.Key("sum");
+      detail::write_double(w, sample.sum);
+    } else {
+      w.Key(sample.kind == MetricKind::kGauge ? "value" : "increase");
+      detail::write_double(w, sample.value);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("threads");
   w.StartArray();
   for (const ThreadData& thread : record.threads) {
@@ -99,6 +130,10 @@ std::string summary_json(const TestRecord& record) {
   w.String("trace.otlp.json");
   w.Key("chrome");
   w.String("trace.chrome.json");
+  w.Key("logs");
+  w.String("logs.jsonl");
+  w.Key("metrics");
+  w.String("metrics.prom");
   w.EndObject();
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());

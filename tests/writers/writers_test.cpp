@@ -301,7 +301,13 @@ TEST(SummaryJson, HandRecordFieldByField) {
   ASSERT_EQ(s["threads"].size(), 2U);
   EXPECT_EQ(s["threads"][0], (json{{"index", 0}, {"os_tid", kMainTid}, {"name", "main"}}));
   EXPECT_EQ(s["threads"][1], (json{{"index", 1}, {"os_tid", kWorkerTid}, {"name", "worker-1"}}));
-  EXPECT_EQ(s["artifacts"], (json{{"otlp", "trace.otlp.json"}, {"chrome", "trace.chrome.json"}}));
+  EXPECT_EQ(s["artifacts"], (json{{"otlp", "trace.otlp.json"},
+                                   {"chrome", "trace.chrome.json"},
+                                   {"logs", "logs.jsonl"},
+                                   {"metrics", "metrics.prom"}}));
+  EXPECT_EQ(counts["logs"], 0);
+  EXPECT_EQ(counts["orphan_records"], 0);
+  EXPECT_TRUE(s["metrics"].is_array());
 }
 
 TEST(SummaryJson, EveryOutcomeAndParameterizedName) {
