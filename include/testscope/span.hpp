@@ -71,7 +71,7 @@ class Span {
   Span& operator=(Span&&) = delete;
 
   // Adds or overwrites an attribute. The key and a string value are copied.
-  Span& set_attribute(std::string_view key, AttributeValue value) noexcept {
+  Span& set_attribute(std::string_view key, const AttributeValue& value) noexcept {
     if (recording_) detail::record_attribute(id_, key, value);
     return *this;
   }
@@ -107,10 +107,18 @@ class Span {
              const SpanContext* parent) noexcept;
   void finish() noexcept;
 
-  std::uint64_t id_ = 0;
-  TraceId trace_;
-  SpanContext previous_;   // the thread's current context before this span, restored at end
-  std::uint32_t epoch_ = 0;  // capture epoch the span began in
+  // Valid only while recording_. Left uninitialised otherwise, so that a span with no
+  // capture active writes nothing but recording_ (the 2 ns goal in docs/performance.md).
+  // NOLINTBEGIN(cppcoreguidelines-pro-type-member-init)
+  std::uint64_t id_;
+  std::uint64_t trace_hi_;
+  std::uint64_t trace_lo_;
+  std::uint64_t previous_span_;  // the thread's current context before this span,
+  std::uint64_t previous_trace_hi_;  // restored at end
+  std::uint64_t previous_trace_lo_;
+  std::uint32_t epoch_;  // capture epoch the span began in
+  bool previous_sampled_;
+  // NOLINTEND(cppcoreguidelines-pro-type-member-init)
   bool recording_ = false;
 };
 

@@ -18,11 +18,11 @@ std::atomic<bool> g_capture_active{false};
 std::atomic<std::uint32_t> g_epoch{1};
 thread_local ThreadState* t_state = nullptr;
 
-namespace {
-
 std::atomic<std::uint64_t> g_root_trace_hi{0};
 std::atomic<std::uint64_t> g_root_trace_lo{0};
 std::atomic<std::uint64_t> g_root_span{0};
+
+namespace {
 std::atomic<std::uint64_t> g_threads_without_buffer{0};
 
 // Never destroyed: threads may record (and exit) during static destruction.
@@ -112,6 +112,8 @@ ThreadState* register_thread() noexcept {
     }
     auto state = std::make_unique<ThreadState>();
     state->buffer = buffer;
+    state->data = buffer->data;
+    state->capacity = buffer->capacity;
     state->epoch = 0;  // forces sync_epoch on first use
     state->rng = seed_from_os();
     buffer->head.store(0, std::memory_order_relaxed);
@@ -157,14 +159,6 @@ void activate(const SpanContext& root) noexcept {
 }
 
 void deactivate() noexcept { g_capture_active.store(false, std::memory_order_release); }
-
-SpanContext root_context() noexcept {
-  SpanContext root;
-  root.trace_id.hi = g_root_trace_hi.load(std::memory_order_relaxed);
-  root.trace_id.lo = g_root_trace_lo.load(std::memory_order_relaxed);
-  root.span_id = g_root_span.load(std::memory_order_relaxed);
-  return root;
-}
 
 void for_each_buffer(const std::function<void(const BufferView&)>& visit) {
   Registry& reg = registry();

@@ -26,7 +26,7 @@ std::uint32_t site_id(ThreadState& state, std::string_view name, const char* fil
   SiteEntry& entry = state.sites[site_slot(file, line, name.size())];
   if (entry.epoch == state.epoch && entry.file == file && entry.line == line &&
       entry.function == function && entry.name_len == name.size() &&
-      std::memcmp(entry.name, name.data(), name.size()) == 0) {
+      same_bytes(entry.name, name.data(), name.size())) {
     return entry.id;
   }
   name = clamp(name);
@@ -119,14 +119,14 @@ void write_value(ThreadState& state, RecordKind kind, std::uint64_t span_id,
   std::byte* cursor = at + sizeof(RecordHeader);
   std::memcpy(cursor, &payload, sizeof payload);
   cursor += sizeof payload;
-  std::memcpy(cursor, key.data(), key.size());
-  if (!text.empty()) std::memcpy(cursor + key.size(), text.data(), text.size());
+  copy_bytes(cursor, key.data(), key.size());
+  copy_bytes(cursor + key.size(), text.data(), text.size());
   commit(state, size);
 }
 
 }  // namespace
 
-void record_attribute(std::uint64_t span_id, std::string_view key, AttributeValue value) noexcept {
+void record_attribute(std::uint64_t span_id, std::string_view key, const AttributeValue& value) noexcept {
   if (ThreadState* state = thread_state()) write_value(*state, RecordKind::kAttribute, span_id, key, value);
 }
 
@@ -192,8 +192,12 @@ void Span::begin(std::string_view name, const SourceLocation& location,
           ? *parent
           : (state->current.valid() ? state->current : detail::root_context());
   id_ = detail::next_random(*state);
-  trace_ = parent_context.trace_id;
-  previous_ = state->current;
+  trace_hi_ = parent_context.trace_id.hi;
+  trace_lo_ = parent_context.trace_id.lo;
+  previous_span_ = state->current.span_id;
+  previous_trace_hi_ = state->current.trace_id.hi;
+  previous_trace_lo_ = state->current.trace_id.lo;
+  previous_sampled_ = state->current.sampled;
   epoch_ = state->epoch;
   state->current = SpanContext{parent_context.trace_id, id_, parent_context.sampled};
   const std::uint32_t site =
@@ -208,12 +212,14 @@ void Span::finish() noexcept {
   if (state == nullptr) return;
   detail::write_end(*state, id_);
   // A span begun in an earlier test leaves the new test's context alone.
-  if (state->epoch == epoch_ && state->current.span_id == id_) state->current = previous_;
+  if (state->epoch == epoch_ && state->current.span_id == id_) {
+    state->current = SpanContext{TraceId{previous_trace_hi_, previous_trace_lo_}, previous_span_, previous_sampled_};
+  }
 }
 
 SpanContext Span::context() const noexcept {
   if (!recording_) return {};
-  return SpanContext{trace_, id_, true};
+  return SpanContext{TraceId{trace_hi_, trace_lo_}, id_, true};
 }
 
 void add_event(std::string_view name, std::initializer_list<Attribute> attributes) noexcept {

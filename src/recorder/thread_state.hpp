@@ -27,6 +27,8 @@ struct SiteEntry {
 
 struct ThreadState {
   ThreadBuffer* buffer = nullptr;
+  std::byte* data = nullptr;  // buffer->data and buffer->capacity, one load away
+  std::size_t capacity = 0;
   std::size_t head = 0;       // mirror of buffer->head, owner-private
   bool full = false;          // a record was dropped: drop the rest of the epoch
   std::uint32_t epoch = 0;
@@ -37,7 +39,19 @@ struct ThreadState {
 };
 
 ThreadState* register_thread() noexcept;
-SpanContext root_context() noexcept;
+
+// The test's root span, parent of spans begun with no current context (set by activate()).
+extern std::atomic<std::uint64_t> g_root_trace_hi;
+extern std::atomic<std::uint64_t> g_root_trace_lo;
+extern std::atomic<std::uint64_t> g_root_span;
+
+inline SpanContext root_context() noexcept {
+  SpanContext root;
+  root.trace_id.hi = g_root_trace_hi.load(std::memory_order_relaxed);
+  root.trace_id.lo = g_root_trace_lo.load(std::memory_order_relaxed);
+  root.span_id = g_root_span.load(std::memory_order_relaxed);
+  return root;
+}
 void set_thread_name_impl(std::string_view name) noexcept;
 void sync_epoch(ThreadState& state, std::uint32_t epoch) noexcept;
 
@@ -59,13 +73,50 @@ inline ThreadState* thread_state() noexcept {
 // Returns space for a record of `size` bytes (a multiple of 8), or null when the buffer
 // is full (the drop is counted).
 inline std::byte* reserve(ThreadState& state, std::size_t size) noexcept {
-  if (__builtin_expect(state.full || state.head + size > state.buffer->capacity, 0)) {
+  if (__builtin_expect(state.full || state.head + size > state.capacity, 0)) {
     state.full = true;
     state.buffer->dropped.store(state.buffer->dropped.load(std::memory_order_relaxed) + 1,
                                 std::memory_order_relaxed);
     return nullptr;
   }
-  return state.buffer->data + state.head;
+  return state.data + state.head;
+}
+
+// memcpy for the short strings of names and keys, without a call: overlapping word
+// copies for up to 16 bytes (the usual key), memcpy beyond.
+inline void copy_bytes(std::byte* to, const char* from, std::size_t n) noexcept {
+  if (n >= 8 && n <= 16) {
+    std::uint64_t head = 0;
+    std::uint64_t tail = 0;
+    std::memcpy(&head, from, 8);
+    std::memcpy(&tail, from + n - 8, 8);
+    std::memcpy(to, &head, 8);
+    std::memcpy(to + n - 8, &tail, 8);
+  } else if (n >= 4 && n < 8) {
+    std::uint32_t head = 0;
+    std::uint32_t tail = 0;
+    std::memcpy(&head, from, 4);
+    std::memcpy(&tail, from + n - 4, 4);
+    std::memcpy(to, &head, 4);
+    std::memcpy(to + n - 4, &tail, 4);
+  } else if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) to[i] = static_cast<std::byte>(from[i]);
+  } else {
+    std::memcpy(to, from, n);
+  }
+}
+
+// memcmp(a, b, n) == 0, the same way.
+inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  if (n >= 8 && n <= 16) {
+    std::uint64_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;  // NOLINT(readability-isolate-declaration)
+    std::memcpy(&a0, a, 8);
+    std::memcpy(&b0, b, 8);
+    std::memcpy(&a1, a + n - 8, 8);
+    std::memcpy(&b1, b + n - 8, 8);
+    return a0 == b0 && a1 == b1;
+  }
+  return std::memcmp(a, b, n) == 0;
 }
 
 inline void commit(ThreadState& state, std::size_t size) noexcept {

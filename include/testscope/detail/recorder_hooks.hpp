@@ -15,7 +15,7 @@ extern std::atomic<bool> g_capture_active;
 
 inline bool capture_active() noexcept { return g_capture_active.load(std::memory_order_relaxed); }
 
-void record_attribute(std::uint64_t span_id, std::string_view key, AttributeValue value) noexcept;
+void record_attribute(std::uint64_t span_id, std::string_view key, const AttributeValue& value) noexcept;
 void record_event(std::uint64_t span_id, std::string_view name, const Attribute* attributes,
                   std::size_t count) noexcept;
 void record_log(std::uint8_t severity, std::string_view event, const Attribute* fields,
