@@ -23,33 +23,42 @@ namespace testscope {
 // holds no ownership. Thread-compatible.
 class AttributeValue {
  public:
+  // Implicit by design: set_attribute("k", 42) must just work. The union member a
+  // constructor does not set is never read (type_ says which one is live).
+  // NOLINTBEGIN(google-explicit-constructor,cppcoreguidelines-pro-type-member-init)
   enum class Type : std::uint8_t { kString = 0, kInt = 1, kDouble = 2, kBool = 3 };
 
-  AttributeValue(std::string_view v) noexcept : type_(Type::kString), str_(v) {}  // NOLINT(google-explicit-constructor)
-  AttributeValue(const char* v) noexcept  // NOLINT(google-explicit-constructor)
+  AttributeValue(std::string_view v) noexcept : type_(Type::kString), str_(v) {}
+  AttributeValue(const char* v) noexcept
       : type_(Type::kString), str_(v != nullptr ? std::string_view(v) : std::string_view()) {}
-  AttributeValue(const std::string& v) noexcept : type_(Type::kString), str_(v) {}  // NOLINT(google-explicit-constructor)
+  AttributeValue(const std::string& v) noexcept : type_(Type::kString), str_(v) {}
   template <typename T,
             std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
-  AttributeValue(T v) noexcept : type_(Type::kInt), int_(static_cast<std::int64_t>(v)) {}  // NOLINT(google-explicit-constructor)
-  AttributeValue(double v) noexcept : type_(Type::kDouble), double_(v) {}  // NOLINT(google-explicit-constructor)
-  AttributeValue(float v) noexcept : type_(Type::kDouble), double_(v) {}  // NOLINT(google-explicit-constructor)
+  AttributeValue(T v) noexcept : type_(Type::kInt), int_(static_cast<std::int64_t>(v)) {}
+  AttributeValue(double v) noexcept : type_(Type::kDouble), double_(v) {}
+  AttributeValue(float v) noexcept : type_(Type::kDouble), double_(v) {}
   template <typename T, std::enable_if_t<std::is_same_v<T, bool>, int> = 0>
-  AttributeValue(T v) noexcept : type_(Type::kBool), bool_(v) {}  // NOLINT(google-explicit-constructor)
+  AttributeValue(T v) noexcept : type_(Type::kBool), bool_(v) {}
+  // NOLINTEND(google-explicit-constructor,cppcoreguidelines-pro-type-member-init)
 
   Type type() const noexcept { return type_; }
+  // Each accessor is valid only for its type().
   std::string_view as_string() const noexcept { return str_; }
+  // NOLINTBEGIN(cppcoreguidelines-pro-type-union-access): a std::variant costs more on the hot path
   std::int64_t as_int() const noexcept { return int_; }
   double as_double() const noexcept { return double_; }
   bool as_bool() const noexcept { return bool_; }
+  // NOLINTEND(cppcoreguidelines-pro-type-union-access)
 
  private:
   Type type_;
   std::string_view str_;
   union {
+    // NOLINTBEGIN(readability-identifier-naming): private in effect; int/double/bool are keywords
     std::int64_t int_ = 0;
     double double_;
     bool bool_;
+    // NOLINTEND(readability-identifier-naming)
   };
 };
 

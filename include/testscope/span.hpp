@@ -52,6 +52,8 @@ enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 // tied to a scope. See the file comment for cost and thread-safety.
 class Span {
  public:
+  // The members valid only while recording stay uninitialised (see below).
+  // NOLINTBEGIN(cppcoreguidelines-pro-type-member-init)
   // Starts a span named `name` (copied), child of this thread's current context.
   explicit Span(std::string_view name,
                 SourceLocation location = SourceLocation::current()) noexcept {
@@ -62,6 +64,7 @@ class Span {
        SourceLocation location = SourceLocation::current()) noexcept {
     if (detail::capture_active()) begin(name, location, &parent);
   }
+  // NOLINTEND(cppcoreguidelines-pro-type-member-init)
   ~Span() {
     if (recording_) finish();
   }
@@ -109,7 +112,6 @@ class Span {
 
   // Valid only while recording_. Left uninitialised otherwise, so that a span with no
   // capture active writes nothing but recording_ (the 2 ns goal in docs/performance.md).
-  // NOLINTBEGIN(cppcoreguidelines-pro-type-member-init)
   std::uint64_t id_;
   std::uint64_t trace_hi_;
   std::uint64_t trace_lo_;
@@ -118,7 +120,6 @@ class Span {
   std::uint64_t previous_trace_lo_;
   std::uint32_t epoch_;  // capture epoch the span began in
   bool previous_sampled_;
-  // NOLINTEND(cppcoreguidelines-pro-type-member-init)
   bool recording_ = false;
 };
 

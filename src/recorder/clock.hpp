@@ -8,7 +8,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
-#define TESTSCOPE_HAVE_TSC 1
+#define TESTSCOPE_HAVE_TSC
 #endif
 
 namespace testscope::detail {

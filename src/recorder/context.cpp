@@ -7,7 +7,7 @@
 namespace testscope {
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
+constexpr std::string_view kHexDigits = "0123456789abcdef";
 
 void append_hex(std::string& out, std::uint64_t value) {
   for (int shift = 60; shift >= 0; shift -= 4) {

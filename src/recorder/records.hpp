@@ -4,6 +4,7 @@
 // Strings are stored inline after the fixed part, in the order the comment gives.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -33,7 +34,7 @@ struct SitePayload {
   std::uint16_t name_len;
   std::uint16_t file_len;
   std::uint16_t function_len;
-  std::uint16_t reserved[3];
+  std::array<std::uint16_t, 3> reserved;
 };
 
 struct BeginPayload {

@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -33,7 +34,8 @@ struct Registry {
 };
 
 Registry& registry() noexcept {
-  static auto* instance = new Registry();  // NOLINT(cppcoreguidelines-owning-memory): leaked on purpose
+  // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,bugprone-unhandled-exception-at-new): leaked on purpose; no memory at first use leaves nothing to recover
+  static auto* instance = new Registry();
   return *instance;
 }
 
@@ -49,6 +51,11 @@ std::uint64_t seed_from_os() noexcept {
 
 // Marks the thread's buffer retired when the thread exits.
 struct ThreadExit {
+  ThreadExit() = default;
+  ThreadExit(const ThreadExit&) = delete;
+  ThreadExit& operator=(const ThreadExit&) = delete;
+  ThreadExit(ThreadExit&&) = delete;
+  ThreadExit& operator=(ThreadExit&&) = delete;
   ~ThreadExit() {
     if (ThreadState* state = t_state) {
       t_state = nullptr;
@@ -60,9 +67,9 @@ struct ThreadExit {
 thread_local ThreadExit t_exit;
 
 std::string os_thread_name() {
-  char name[32] = {};
-  if (pthread_getname_np(pthread_self(), name, sizeof name) != 0) return {};
-  return name;
+  std::array<char, 32> name{};
+  if (pthread_getname_np(pthread_self(), name.data(), name.size()) != 0) return {};
+  return name.data();
 }
 
 ThreadBuffer* acquire_buffer(Registry& reg) {
@@ -89,7 +96,7 @@ ThreadBuffer* acquire_buffer(Registry& reg) {
 }  // namespace
 
 std::size_t buffer_capacity() noexcept {
-  static const std::size_t capacity = [] {
+  static const std::size_t kCapacity = [] {
     constexpr std::size_t kDefault = std::size_t{8} << 20U;
     const char* env = std::getenv("TESTSCOPE_BUFFER_KB");
     if (env == nullptr) return kDefault;
@@ -98,7 +105,7 @@ std::size_t buffer_capacity() noexcept {
     if (end == env || *end != '\0' || kib < 4 || kib > (std::size_t{1} << 22U)) return kDefault;
     return static_cast<std::size_t>(kib) << 10U;
   }();
-  return capacity;
+  return kCapacity;
 }
 
 ThreadState* register_thread() noexcept {

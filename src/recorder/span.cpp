@@ -13,7 +13,7 @@ namespace detail {
 namespace {
 
 std::size_t site_slot(const char* file, std::uint32_t line, std::size_t name_len) noexcept {
-  auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(file));
+  auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(file));  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): hashing an address
   h ^= (static_cast<std::uint64_t>(line) << 20U) ^ name_len;
   h *= 0x9E3779B97F4A7C15ULL;
   return static_cast<std::size_t>(h >> 58U);  // 64 slots
@@ -26,7 +26,7 @@ std::uint32_t site_id(ThreadState& state, std::string_view name, const char* fil
   SiteEntry& entry = state.sites[site_slot(file, line, name.size())];
   if (entry.epoch == state.epoch && entry.file == file && entry.line == line &&
       entry.function == function && entry.name_len == name.size() &&
-      same_bytes(entry.name, name.data(), name.size())) {
+      same_bytes(entry.name.data(), name.data(), name.size())) {
     return entry.id;
   }
   name = clamp(name);
@@ -52,14 +52,14 @@ std::uint32_t site_id(ThreadState& state, std::string_view name, const char* fil
   cursor += file_view.size();
   std::memcpy(cursor, function_view.data(), function_view.size());
   commit(state, size);
-  if (name.size() <= sizeof entry.name) {
+  if (name.size() <= entry.name.size()) {
     entry.file = file;
     entry.function = function;
     entry.line = line;
     entry.epoch = state.epoch;
     entry.id = id;
     entry.name_len = static_cast<std::uint16_t>(name.size());
-    std::memcpy(entry.name, name.data(), name.size());
+    std::memcpy(entry.name.data(), name.data(), name.size());
   }
   return id;
 }

@@ -1,6 +1,7 @@
 // Internal to the recorder: the calling thread's state and the record writer.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -22,7 +23,7 @@ struct SiteEntry {
   std::uint32_t epoch = 0;
   std::uint32_t id = 0;
   std::uint16_t name_len = 0;
-  char name[42] = {};
+  std::array<char, 42> name{};
 };
 
 struct ThreadState {
@@ -35,7 +36,7 @@ struct ThreadState {
   std::uint32_t next_site = 0;
   std::uint64_t rng = 0;
   SpanContext current;        // innermost open span or attached context
-  SiteEntry sites[64];
+  std::array<SiteEntry, 64> sites;
 };
 
 ThreadState* register_thread() noexcept;
@@ -61,19 +62,21 @@ extern thread_local ThreadState* t_state;
 // thread could not get a buffer.
 inline ThreadState* thread_state() noexcept {
   ThreadState* state = t_state;
-  if (__builtin_expect(state == nullptr, 0)) {
+  if (state == nullptr) [[unlikely]] {
     state = register_thread();
     if (state == nullptr) return nullptr;
   }
   const std::uint32_t epoch = g_epoch.load(std::memory_order_acquire);
-  if (__builtin_expect(state->epoch != epoch, 0)) sync_epoch(*state, epoch);
+  if (state->epoch != epoch) [[unlikely]] {
+    sync_epoch(*state, epoch);
+  }
   return state;
 }
 
 // Returns space for a record of `size` bytes (a multiple of 8), or null when the buffer
 // is full (the drop is counted).
 inline std::byte* reserve(ThreadState& state, std::size_t size) noexcept {
-  if (__builtin_expect(state.full || state.head + size > state.capacity, 0)) {
+  if (state.full || state.head + size > state.capacity) [[unlikely]] {
     state.full = true;
     state.buffer->dropped.store(state.buffer->dropped.load(std::memory_order_relaxed) + 1,
                                 std::memory_order_relaxed);
