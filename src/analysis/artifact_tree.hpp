@@ -1,0 +1,57 @@
+// Loading an artifact tree of many executions: <root>/runs/<n>/run.json and
+// <root>/runs/<n>/tests/<id>/summary.json (docs/artifacts.md), plus the runner's
+// <root>/testscope-run.json when present. A single execution's root (run.json and tests/
+// directly under <root>) loads as one execution named ".".
+//
+// Bad input never stops the load: every corrupt, truncated or missing file becomes a
+// Problem naming its path and what is wrong, and the rest of the tree is still read.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "analysis/run_manifest.hpp"
+
+namespace testscope::analysis {
+
+// A file that could not be used, and why. `path` is as found under the loaded root.
+struct Problem {
+  std::filesystem::path path;
+  std::string message;
+};
+
+// One test in one execution, from its summary.json. Plain data.
+struct TestAttempt {
+  std::string full_name;  // GoogleTest's full name (test.full_name)
+  std::string suite;      // test.suite
+  std::string name;       // test.name
+  std::string id;         // the folder under tests/
+  std::string outcome;    // pass | fail | skip | crash | timeout
+  std::int64_t duration_ns = 0;
+  std::string message;  // the failures as "file:line\nmessage", blank lines between; empty if none
+};
+
+// One execution of the program: how it ended and the tests it finished. Plain data.
+struct Execution {
+  ExecutionRecord record;  // outcome "unknown" when neither the runner nor run.json says
+  std::string dir;         // relative to the root: "runs/3" (or "" for a single root)
+  bool has_run_json = false;
+  std::vector<TestAttempt> tests;  // sorted by full_name
+};
+
+// Everything readable in a tree. Plain data.
+struct ArtifactTree {
+  std::filesystem::path root;
+  std::string program;  // the program's file name, for the whole-program verdict
+  bool interrupted = false;
+  std::vector<Execution> executions;  // in execution order (numeric folder names first)
+  std::vector<Problem> problems;
+};
+
+// Loads the tree at `root`. Throws std::runtime_error only if `root` is not a readable
+// directory or holds no execution at all; everything else is a Problem.
+ArtifactTree load_artifact_tree(const std::filesystem::path& root);
+
+}  // namespace testscope::analysis

@@ -1,0 +1,37 @@
+// Turning nlohmann::json's exceptions into the messages we show users: the byte position
+// of a syntax error, the field that is missing or has the wrong type. Internal.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace testscope::analysis {
+
+// "byte 57: syntax error while parsing object - unexpected end of input; expected '}'"
+// for a parse error; the exception's text without nlohmann's "[json.exception...]" tag
+// otherwise.
+inline std::string describe_json_error(const nlohmann::json::exception& e) {
+  std::string what = e.what();
+  const auto tag_end = what.find("] ");
+  if (what.rfind("[json.exception.", 0) == 0 && tag_end != std::string::npos) what = what.substr(tag_end + 2);
+  if (const auto* parse = dynamic_cast<const nlohmann::json::parse_error*>(&e)) {
+    // nlohmann says "parse error at line 1, column 57: <reason>"; keep the reason.
+    const auto colon = what.find(": ");
+    const std::string reason = colon == std::string::npos ? what : what.substr(colon + 2);
+    return "not valid JSON at byte " + std::to_string(parse->byte) + ": " + reason;
+  }
+  return what;
+}
+
+// Parses `text`; throws std::runtime_error(describe_json_error(...)) if it is not JSON.
+inline nlohmann::json parse_json_or_throw(const std::string& text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(describe_json_error(e));
+  }
+}
+
+}  // namespace testscope::analysis

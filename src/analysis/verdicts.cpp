@@ -1,0 +1,140 @@
+#include "analysis/verdicts.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+namespace testscope::analysis {
+namespace {
+
+int verdict_rank(const std::string& verdict) {
+  static const char* const kOrder[] = {"flaky", "crashed", "timed out", "failed", "passed", "skipped"};
+  for (int i = 0; i < 6; ++i) {
+    if (verdict == kOrder[i]) return i;
+  }
+  return 6;
+}
+
+void add_attempt(TestVerdict& v, const std::string& outcome, FailingAttempt failing,
+                 std::int64_t duration_ns) {
+  if (outcome == "skip") {
+    ++v.skips;
+    return;
+  }
+  ++v.runs;
+  v.total_duration_ns += duration_ns;
+  if (outcome == "pass") {
+    if (v.failing.empty()) v.example_artifacts = failing.artifacts;
+    return;
+  }
+  ++v.failures;
+  if (outcome == "crash") {
+    ++v.crashes;
+  } else if (outcome == "timeout") {
+    ++v.timeouts;
+  } else {
+    ++v.fails;
+  }
+  if (v.failing.empty()) v.example_artifacts = failing.artifacts;
+  v.failing.push_back(std::move(failing));
+}
+
+void finish(TestVerdict& v) {
+  if (v.runs == 0) {
+    v.verdict = "skipped";
+  } else if (v.timeouts > 0) {
+    v.verdict = "timed out";
+  } else if (v.crashes > 0) {
+    v.verdict = "crashed";
+  } else if (v.failures == 0) {
+    v.verdict = "passed";
+  } else if (v.failures == v.runs) {
+    v.verdict = "failed";
+  } else {
+    v.verdict = "flaky";
+  }
+  v.failure_rate = v.runs > 0 ? static_cast<double>(v.failures) / v.runs : 0;
+  v.ci95 = wilson_interval(v.failures, v.runs);
+  if (v.failures == 0 && v.runs > 0) v.rules_out_above = zero_failure_bound(v.runs);
+}
+
+std::string program_message(const ExecutionRecord& r) {
+  if (r.outcome == "timeout")
+    return "timed out after " + std::to_string(r.duration_ns / 1000000) + " ms; process group killed";
+  if (r.signal != 0)
+    return "killed by signal " + std::to_string(r.signal) + " (" + signal_name(r.signal) + ")";
+  if (r.outcome == "crash") return "ended without finishing run.json";
+  return "exit code " + std::to_string(r.exit_code) + " with no failing test";
+}
+
+}  // namespace
+
+std::string signal_name(int signal) {
+  const char* abbrev = sigabbrev_np(signal);
+  return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
+}
+
+Verdicts compute_verdicts(const ArtifactTree& tree) {
+  Verdicts out;
+  out.interrupted = tree.interrupted;
+  std::map<std::string, TestVerdict> tests;
+  TestVerdict program;
+  program.name = tree.program;
+  program.kind = "program";
+  for (const Execution& e : tree.executions) {
+    const ExecutionRecord& r = e.record;
+    ++out.executions.total;
+    if (r.outcome == "pass") ++out.executions.passed;
+    if (r.outcome == "fail") ++out.executions.failed;
+    if (r.outcome == "crash") ++out.executions.crashed;
+    if (r.outcome == "timeout") ++out.executions.timed_out;
+    bool a_test_failed = false;
+    for (const TestAttempt& t : e.tests) {
+      TestVerdict& v = tests[t.full_name];
+      if (v.name.empty()) {
+        v.name = t.full_name;
+        v.suite = t.suite;
+        v.case_name = t.name;
+        v.id = t.id;
+        v.kind = "test";
+      }
+      const std::string folder = (e.dir.empty() ? "" : e.dir + "/") + "tests/" + t.id;
+      add_attempt(v, t.outcome, {r.name, t.outcome, folder, t.message, t.duration_ns}, t.duration_ns);
+      a_test_failed = a_test_failed || (t.outcome != "pass" && t.outcome != "skip");
+    }
+    // The whole program fails where no test's summary explains it: a crash, a timeout,
+    // or a non-zero exit with every finished test passing.
+    std::string program_outcome = "pass";
+    if (r.outcome == "crash" || r.outcome == "timeout") program_outcome = r.outcome;
+    if (r.outcome == "fail" && !a_test_failed) program_outcome = "fail";
+    const std::string folder = e.dir.empty() ? "." : e.dir;
+    add_attempt(program, program_outcome,
+                {r.name, program_outcome, folder, program_message(r), r.duration_ns}, r.duration_ns);
+  }
+  for (auto& [name, v] : tests) {
+    finish(v);
+    out.tests.push_back(std::move(v));
+  }
+  finish(program);
+  if (program.failures > 0 || out.tests.empty()) out.tests.push_back(std::move(program));
+  std::stable_sort(out.tests.begin(), out.tests.end(), [](const TestVerdict& a, const TestVerdict& b) {
+    const int ra = verdict_rank(a.verdict), rb = verdict_rank(b.verdict);
+    if (ra != rb) return ra < rb;
+    if (a.failure_rate != b.failure_rate) return a.failure_rate > b.failure_rate;
+    return a.name < b.name;
+  });
+  for (const Problem& p : tree.problems) {
+    const auto relative = p.path.lexically_relative(tree.root);
+    out.problems.push_back({relative.empty() ? p.path : relative, p.message});
+  }
+  return out;
+}
+
+int verdicts_exit_code(const Verdicts& verdicts) {
+  for (const TestVerdict& v : verdicts.tests) {
+    if (v.verdict != "passed" && v.verdict != "skipped") return 1;
+  }
+  return 0;
+}
+
+}  // namespace testscope::analysis

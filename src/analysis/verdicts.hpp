@@ -1,0 +1,72 @@
+// Verdicts per test across the executions of an artifact tree: passed (never failed),
+// failed (every run), flaky (both), crashed, timed out (any run ended so), skipped (never
+// ran), with the failure rate, its 95% Wilson interval and, for a test that never failed,
+// the rate its runs rule out. Executions that died or failed outside any test's summary
+// count against one extra entry for the whole program (kind "program"), which is listed
+// when it has failures or when no test wrote a summary at all.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/artifact_tree.hpp"
+#include "analysis/verdict_stats.hpp"
+
+namespace testscope::analysis {
+
+// One run of a test (or of the program) that did not pass. Plain data.
+struct FailingAttempt {
+  std::string execution;  // the execution's folder name: "3"
+  std::string outcome;    // fail | crash | timeout
+  std::string artifacts;  // relative to the tree root: "runs/3/tests/Suite.Name" or "runs/3"
+  std::string message;    // failure text; for the program: "killed by signal 11 (SIGSEGV)", ...
+  std::int64_t duration_ns = 0;
+};
+
+// The verdict on one test. Plain data.
+struct TestVerdict {
+  std::string name;  // full name, or the program's file name for kind "program"
+  std::string suite;
+  std::string case_name;
+  std::string id;       // folder name under tests/ ("" for the program)
+  std::string kind;     // "test" | "program"
+  std::string verdict;  // flaky | crashed | timed out | failed | passed | skipped
+  int runs = 0;         // attempts that ran (skips excluded)
+  int failures = 0;     // fails + crashes + timeouts
+  int fails = 0, crashes = 0, timeouts = 0, skips = 0;
+  double failure_rate = 0;
+  Interval ci95;
+  std::optional<double> rules_out_above;  // only when failures == 0 and runs > 0
+  std::int64_t total_duration_ns = 0;
+  std::string example_artifacts;        // one failing attempt's folder, else the last run's
+  std::vector<FailingAttempt> failing;  // in execution order
+};
+
+// Counts of executions by how they ended. Plain data.
+struct ExecutionCounts {
+  int total = 0, passed = 0, failed = 0, crashed = 0, timed_out = 0;
+};
+
+// The verdicts of a whole tree. Plain data.
+struct Verdicts {
+  ExecutionCounts executions;
+  bool interrupted = false;
+  std::vector<TestVerdict> tests;  // flaky, crashed, timed out, failed, passed, skipped; then by name
+  std::vector<Problem> problems;   // copied from the tree, paths relative to its root
+};
+
+// Computes the verdicts of `tree`. Deterministic: the same tree gives the same verdicts.
+Verdicts compute_verdicts(const ArtifactTree& tree);
+
+// 0 when every verdict is passed or skipped; 1 otherwise (documented exit codes).
+int verdicts_exit_code(const Verdicts& verdicts);
+
+// verdicts.json (schema 1, docs/artifacts.md), pretty-printed, ending in a newline.
+std::string verdicts_json(const Verdicts& verdicts);
+
+// The readable name of a signal: "SIGSEGV". "signal 64" for one without a name.
+std::string signal_name(int signal);
+
+}  // namespace testscope::analysis

@@ -1,0 +1,58 @@
+#include "cli/report_command.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "analysis/report_formats.hpp"
+#include "cli/verdict_output.hpp"
+
+namespace testscope::cli {
+namespace {
+
+bool write_to(const std::string& path, const std::string& text, std::ios::openmode mode) {
+  std::ofstream file(path, std::ios::binary | mode);
+  file << text;
+  file.close();
+  if (!file) fmt::print(stderr, "testscope: {}: cannot write\n", path);
+  return static_cast<bool>(file);
+}
+
+}  // namespace
+
+CLI::App* add_report_command(CLI::App& app, ReportOptions& o) {
+  CLI::App* report = app.add_subcommand("report", "Print the verdicts of a run's output folder again");
+  report
+      ->add_option("out", o.out, "The output folder of `testscope run` (or one execution's artifact folder)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  report->add_option("--format", o.format, "table for people, json (verdicts.json) for machines")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"table", "json"}));
+  report->add_option("--junit", o.junit,
+                     "Also write JUnit XML (Surefire's flakyFailure/rerunFailure) to FILE");
+  report->footer("With GITHUB_STEP_SUMMARY set, a Markdown summary is appended to that file.");
+  return report;
+}
+
+int report_command(const ReportOptions& o) {
+  const auto verdicts = analyse_output(o.out);
+  if (!verdicts) return 2;
+  if (o.format == "json") {
+    fmt::print("{}", analysis::verdicts_json(*verdicts));
+  } else {
+    fmt::print("{}", analysis::format_table(*verdicts, o.out, use_colour(stdout)));
+  }
+  std::fflush(stdout);
+  bool written = true;
+  if (!o.junit.empty())
+    written = write_to(o.junit, analysis::format_junit(*verdicts, o.out), std::ios::trunc);
+  if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary != nullptr && *summary != '\0') {
+    written = write_to(summary, analysis::format_markdown(*verdicts, o.out), std::ios::app) && written;
+  }
+  if (!written) return 2;
+  return analysis::verdicts_exit_code(*verdicts);
+}
+
+}  // namespace testscope::cli

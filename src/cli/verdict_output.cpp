@@ -1,0 +1,33 @@
+#include "cli/verdict_output.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "analysis/artifact_tree.hpp"
+#include "analysis/report_formats.hpp"
+
+namespace testscope::cli {
+
+std::optional<analysis::Verdicts> analyse_output(const std::filesystem::path& out) {
+  try {
+    const analysis::ArtifactTree tree = analysis::load_artifact_tree(out);
+    analysis::Verdicts verdicts = analysis::compute_verdicts(tree);
+    fmt::print(stderr, "{}", analysis::format_problems(verdicts, out.string()));
+    return verdicts;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "testscope: {}\n", e.what());
+    return std::nullopt;
+  }
+}
+
+bool use_colour(std::FILE* stream) {
+  const char* term = std::getenv("TERM");
+  return isatty(fileno(stream)) != 0 && std::getenv("NO_COLOR") == nullptr &&
+         !(term != nullptr && std::strcmp(term, "dumb") == 0);
+}
+
+}  // namespace testscope::cli

@@ -1,0 +1,19 @@
+// What `run` and `report` share: analysing an output folder and printing the verdicts.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "analysis/verdicts.hpp"
+
+namespace testscope::cli {
+
+// Loads the tree at `out` and computes its verdicts; prints every problem in it to stderr.
+// nullopt (after printing why) when `out` holds no executions to analyse.
+std::optional<analysis::Verdicts> analyse_output(const std::filesystem::path& out);
+
+// True when `stream` is a terminal and NO_COLOR is unset and TERM is not "dumb".
+bool use_colour(std::FILE* stream);
+
+}  // namespace testscope::cli
