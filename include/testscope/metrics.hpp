@@ -54,8 +54,10 @@ struct CounterFamilyState;
 //
 // Thread-safe: any number of threads may increment concurrently. Values are exact (each
 // thread adds to its own cell; collection sums the cells). The object may be copied;
-// copies share the family. A bad name, bad label names or a wrong number of label values
-// never throw: the family or the call is ignored and a warning is printed once.
+// copies share the family, and so do LabeledCounters made with the same name and label
+// names while one of them lives (with other label names, the newer one is ignored). A bad
+// name, bad label names, a wrong number of label values or a negative or NaN amount never
+// throw: the family or the call is ignored and a warning is printed once.
 class LabeledCounter {
  public:
   LabeledCounter(std::string name, std::string help, std::vector<std::string> label_names);
