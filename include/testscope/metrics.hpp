@@ -38,7 +38,8 @@ namespace testscope {
 std::shared_ptr<prometheus::Registry> default_registry();
 
 // Adds a collectable (usually a prometheus::Registry) to those read per test and served
-// on /metrics. Held weakly: when it is destroyed it simply stops being read. Thread-safe.
+// on /metrics. Held weakly: when it is destroyed it simply stops being read. Registering
+// the same collectable again does nothing. Thread-safe.
 void register_collectable(const std::weak_ptr<prometheus::Collectable>& collectable);
 
 // Everything registered, collected now (default registry, registered collectables,

@@ -74,21 +74,27 @@ std::vector<MetricSample> MetricsSnapshot::since(const MetricsSnapshot& before) 
         changed.push_back(std::move(delta));
         continue;
       case MetricKind::kCounter:
-      case MetricKind::kUntyped:
-        delta.value = now.value - (old != nullptr ? old->value : 0.0);
+      case MetricKind::kUntyped: {
+        // A value below the one before means the series was reset (its registry made
+        // anew): everything it holds now happened during the test.
+        const bool reset = old == nullptr || now.value < old->value;
+        delta.value = reset ? now.value : now.value - old->value;
         if (delta.value != 0.0) changed.push_back(std::move(delta));
         continue;
+      }
       case MetricKind::kSummary:
-      case MetricKind::kHistogram:
-        delta.count = now.count - (old != nullptr && old->count <= now.count ? old->count : 0);
-        delta.sum = now.sum - (old != nullptr ? old->sum : 0.0);
-        for (std::size_t i = 0; i < delta.buckets.size(); ++i) {
-          if (old != nullptr && i < old->buckets.size() && old->buckets[i].second <= delta.buckets[i].second) {
-            delta.buckets[i].second -= old->buckets[i].second;
+      case MetricKind::kHistogram: {
+        const bool reset = old == nullptr || now.count < old->count || old->buckets.size() != now.buckets.size();
+        if (!reset) {
+          delta.count = now.count - old->count;
+          delta.sum = now.sum - old->sum;
+          for (std::size_t i = 0; i < delta.buckets.size(); ++i) {
+            delta.buckets[i].second -= std::min(old->buckets[i].second, delta.buckets[i].second);
           }
         }
         if (delta.count != 0) changed.push_back(std::move(delta));
         continue;
+      }
     }
   }
   return changed;

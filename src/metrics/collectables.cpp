@@ -31,6 +31,11 @@ std::shared_ptr<prometheus::Registry> default_registry() {
 void register_collectable(const std::weak_ptr<prometheus::Collectable>& collectable) {
   Collectables& c = collectables();
   std::lock_guard<std::mutex> lock(c.mutex);
+  // The same collectable registered twice is read once.
+  const std::owner_less<std::weak_ptr<prometheus::Collectable>> same_owner;
+  for (const auto& item : c.items) {
+    if (!same_owner(item, collectable) && !same_owner(collectable, item)) return;
+  }
   c.items.push_back(collectable);
 }
 
