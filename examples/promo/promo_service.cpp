@@ -1,9 +1,19 @@
 #include "promo_service.hpp"
 
+#include <testscope/log.hpp>
+#include <testscope/metrics.hpp>
 #include <testscope/span.hpp>
 
 namespace promo {
 namespace {
+
+// The seed's promo_uses = Counter("promo_uses_total", ..., ["promo_code", "status"]).
+// LabeledCounter's increment costs a few nanoseconds: no lock in the racy window.
+testscope::LabeledCounter& promo_uses() {
+  static testscope::LabeledCounter counter("promo_uses_total", "Promo code usage attempts",
+                                           {"promo_code", "status"});
+  return counter;
+}
 
 // A prepared statement that finalizes itself.
 class Statement {
@@ -33,9 +43,7 @@ class Statement {
   int column_int(int index) { return sqlite3_column_int(stmt_, index); }
 
  private:
-  [[noreturn]] void fail(const char* sql) {
-    throw DbError(std::string(sql) + ": " + sqlite3_errmsg(db_));
-  }
+  [[noreturn]] void fail(const char* sql) { throw DbError(std::string(sql) + ": " + sqlite3_errmsg(db_)); }
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
@@ -65,11 +73,16 @@ void PromoDb::exec(const char* sql) {
 void PromoDb::warm_up() { exec("SELECT count(*) FROM promo"); }
 
 void PromoDb::create_schema() {
-  exec("CREATE TABLE IF NOT EXISTS promo (code TEXT PRIMARY KEY, uses INTEGER NOT NULL, max_uses INTEGER NOT NULL)");
+  exec(
+      "CREATE TABLE IF NOT EXISTS promo (code TEXT PRIMARY KEY, uses INTEGER NOT NULL, max_uses INTEGER NOT "
+      "NULL)");
 }
 
 void PromoDb::add_promo(const std::string& code, int max_uses) {
-  Statement(db_, "INSERT INTO promo (code, uses, max_uses) VALUES (?1, 0, ?2)").bind(1, code).bind(2, max_uses).step();
+  Statement(db_, "INSERT INTO promo (code, uses, max_uses) VALUES (?1, 0, ?2)")
+      .bind(1, code)
+      .bind(2, max_uses)
+      .step();
 }
 
 std::optional<Promo> PromoDb::get_promo(const std::string& code) {
@@ -104,11 +117,17 @@ bool PromoService::apply_racy(const std::string& user_id, const std::string& cod
     return false;
   }
   span.set_attribute("promo.uses", promo->uses).set_attribute("promo.max", promo->max_uses);
+  testscope::log_event("promo_check",
+                       {{"code", code}, {"user", user_id}, {"uses", promo->uses}, {"max", promo->max_uses}});
   if (promo->uses < promo->max_uses) {
     db_.increment_uses(code);  // the race: another user may have used it since the read
+    promo_uses().increment({code, "ok"});
+    testscope::log_event("promo_applied", {{"code", code}, {"user", user_id}});
     span.set_attribute("promo.status", "ok");
     return true;
   }
+  promo_uses().increment({code, "limit"});
+  testscope::log_event("promo_limit", {{"code", code}, {"user", user_id}});
   span.set_attribute("promo.status", "limit");
   return false;
 }
@@ -117,6 +136,8 @@ bool PromoService::apply_atomic(const std::string& user_id, const std::string& c
   testscope::Span span("apply_promo");
   span.set_attribute("promo.code", code).set_attribute("user.id", user_id);
   const bool applied = db_.increment_if_available(code);
+  promo_uses().increment({code, applied ? "ok" : "limit"});
+  testscope::log_event(applied ? "promo_applied" : "promo_limit", {{"code", code}, {"user", user_id}});
   span.set_attribute("promo.status", applied ? "ok" : "limit");
   return applied;
 }

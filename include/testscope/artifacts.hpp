@@ -4,6 +4,8 @@
 //   <root>/tests/<test-id>/summary.json     outcome, failures, counts, trace id
 //   <root>/tests/<test-id>/trace.otlp.json  OTLP/JSON TracesData (opens in Jaeger/Tempo tools)
 //   <root>/tests/<test-id>/trace.chrome.json Chrome trace events (opens in ui.perfetto.dev)
+//   <root>/tests/<test-id>/metrics.prom     metric changes during the test, Prometheus text 0.0.4
+//   <root>/tests/<test-id>/logs.jsonl       log events, one JSON object per line
 //
 // The tree is the contract between the test process and the testscope CLI; its layout
 // and fields are documented in docs/artifacts.md. Writers never throw: each returns an
@@ -26,16 +28,16 @@ std::string_view version() noexcept;  // "0.1.0"
 struct RunInfo {
   std::vector<std::string> argv;
   std::int64_t start_unix_ns = 0;
-  std::int64_t end_unix_ns = 0;    // 0 while running
+  std::int64_t end_unix_ns = 0;  // 0 while running
   std::string host;
   std::int64_t pid = 0;
   std::string framework = "googletest";
-  std::int64_t random_seed = 0;    // the framework's shuffle seed
-  int exit_status = -1;            // -1 while running
+  std::int64_t random_seed = 0;  // the framework's shuffle seed
+  int exit_status = -1;          // -1 while running
   int tests_run = 0;
   int tests_failed = 0;
   int tests_skipped = 0;
-  SpanContext parent;              // from TRACEPARENT, when set
+  SpanContext parent;  // from TRACEPARENT, when set
   // OpenTelemetry resource: service.name and OTEL_RESOURCE_ATTRIBUTES, host, process.
   std::vector<AttributeData> resource;
 };
@@ -61,7 +63,7 @@ class ArtifactWriter {
   std::string test_dir(const TestRecord& record) const;
   // Writes <root>/run.json (atomically: a reader sees the old or the new file).
   std::string write_run(const RunInfo& run) const;
-  // Writes the three files of one test.
+  // Writes the files of one test; summary.json last, so its presence means they are complete.
   std::string write_test(const TestRecord& record, const RunInfo& run) const;
 
  private:
@@ -72,6 +74,11 @@ class ArtifactWriter {
 std::string summary_json(const TestRecord& record);
 std::string otlp_json(const TestRecord& record, const RunInfo& run);
 std::string chrome_trace_json(const TestRecord& record, const RunInfo& run);
+// The test's MetricSamples in Prometheus text format 0.0.4 (prometheus-cpp's TextSerializer),
+// after a `# testscope:` comment line; passes `promtool check metrics` for well-named metrics.
+std::string metrics_prom(const TestRecord& record);
+// The test's log events, one JSON object per line (each ending in '\n'), in time order.
+std::string logs_jsonl(const TestRecord& record);
 std::string run_json(const RunInfo& run);
 
 }  // namespace testscope

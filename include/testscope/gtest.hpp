@@ -13,7 +13,21 @@
 // Flags (beside --gtest_*), each with an environment variable; flags win:
 //   --testscope_artifacts=DIR           TESTSCOPE_ARTIFACTS   write the artifact tree to DIR
 //   --testscope_console=never|failed|always  TESTSCOPE_CONSOLE  timelines on stdout (failed)
-// A bad value gets a warning on stderr and the default; the tests run regardless.
+//   --testscope_metrics_filter=PREFIX   TESTSCOPE_METRICS_FILTER  console: only metrics whose
+//                                       name starts with PREFIX (default: all)
+//   --testscope_metrics_port=[HOST:]PORT  TESTSCOPE_METRICS_PORT  serve /metrics while the
+//                                       program runs, on 127.0.0.1 unless HOST is given (PORT 0:
+//                                       any free port; the URL is printed on stderr)
+//   --testscope_pushgateway=URL         TESTSCOPE_PUSHGATEWAY  push the metrics to a Pushgateway
+//                                       at the end (job: the program's name, instance: the host)
+// The endpoint and the push serve the registries of testscope/metrics.hpp plus testscope's
+// own series: testscope_tests_total{suite,outcome}, testscope_test_duration_seconds{suite},
+// testscope_spans_recorded_total and testscope_records_dropped_total.
+// An empty metrics port or Pushgateway URL turns them off (`--testscope_pushgateway=`
+// overrides the variable). A bad value gets a warning on stderr and the default; the tests
+// run regardless. So do
+// an occupied port and a Pushgateway that cannot be reached: a `testscope: warning:` line
+// names the port or URL and the reason, and the results and exit code stay GoogleTest's.
 #pragma once
 
 #include <string>
@@ -23,9 +37,13 @@ namespace testscope::gtest {
 
 enum class ConsoleMode { kNever, kFailed, kAlways };
 
+// What the flags and environment variables ask for. A plain value type.
 struct Options {
   std::string artifacts_dir;  // empty: no files, console only
   ConsoleMode console = ConsoleMode::kFailed;
+  std::string metrics_filter;   // console metrics section: names starting with this; empty: all
+  std::string metrics_address;  // "127.0.0.1:9464": serve /metrics there; empty: no endpoint
+  std::string pushgateway_url;  // push to this Pushgateway at program end; empty: no push
 };
 
 // Reads TESTSCOPE_* variables, then --testscope_* flags, removing those flags from argv.

@@ -1,14 +1,19 @@
-// The GoogleTest listener: one TestCapture per test, artifacts and console timelines.
+// The GoogleTest listener: one TestCapture per test, artifacts and console timelines, and
+// the metrics endpoint and Pushgateway push with testscope's own series.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 
+#include "exporters/test_run_metrics.hpp"
 #include "testscope/artifacts.hpp"
 #include "testscope/capture.hpp"
 #include "testscope/gtest.hpp"
+#include "testscope/metrics_endpoint.hpp"
+#include "testscope/pushgateway.hpp"
 #include "testscope/timeline.hpp"
 
 namespace testscope::gtest {
@@ -23,6 +28,10 @@ bool use_color() {
   const char* term = std::getenv("TERM");
   return term == nullptr || std::string_view(term) != "dumb";
 }
+
+// A death test's child re-executed by GoogleTest (death_test_style=threadsafe) is not the
+// program the user ran: it must not take the metrics port or push.
+bool death_test_child() { return !GTEST_FLAG_GET(internal_run_death_test).empty(); }
 
 void warn(const std::string& text) { std::fprintf(stderr, "testscope: warning: %s\n", text.c_str()); }
 
@@ -42,7 +51,9 @@ TestInfo describe(const testing::TestInfo& info) {
 class Listener final : public TestEventListener {
  public:
   Listener(Options options, RunInfo run, std::unique_ptr<TestEventListener> printer)
-      : options_(std::move(options)), run_(std::move(run)), printer_(std::move(printer)),
+      : options_(std::move(options)),
+        run_(std::move(run)),
+        printer_(std::move(printer)),
         color_(use_color()) {
     if (!options_.artifacts_dir.empty()) writer_ = std::make_unique<ArtifactWriter>(options_.artifacts_dir);
   }
@@ -53,6 +64,7 @@ class Listener final : public TestEventListener {
       run_.random_seed = unit_test.random_seed();
       if (writer_) report(writer_->write_run(run_));
     });
+    guard([&] { start_endpoint(); });
   }
   void OnTestIterationStart(const testing::UnitTest& unit_test, int iteration) override {
     if (printer_) printer_->OnTestIterationStart(unit_test, iteration);
@@ -97,7 +109,9 @@ class Listener final : public TestEventListener {
     TestRecord record;
     guard([&] {
       const testing::TestResult& result = *info.result();
-      const Outcome outcome = result.Skipped() ? Outcome::kSkip : result.Failed() ? Outcome::kFail : Outcome::kPass;
+      const Outcome outcome = result.Skipped()  ? Outcome::kSkip
+                              : result.Failed() ? Outcome::kFail
+                                                : Outcome::kPass;
       record = capture_.end(outcome);
     });
     if (printer_) printer_->OnTestEnd(info);
@@ -130,6 +144,8 @@ class Listener final : public TestEventListener {
         warn(std::to_string(write_errors_) + " artifact writes failed in all; test results are unaffected");
       }
     });
+    guard([&] { push(); });
+    guard([&] { endpoint_.reset(); });
   }
 
  private:
@@ -149,7 +165,29 @@ class Listener final : public TestEventListener {
     if (write_errors_++ == 0) warn("cannot write artifacts: " + error + " (test results are unaffected)");
   }
 
+  void start_endpoint() {
+    if (options_.metrics_address.empty() || death_test_child()) return;
+    std::string error;
+    endpoint_ = MetricsEndpoint::start(options_.metrics_address, {run_metrics_.registry()}, &error);
+    if (endpoint_) {
+      std::fprintf(stderr, "testscope: serving metrics at %s\n", endpoint_->url().c_str());
+    } else {
+      warn(error + "; the tests run without a /metrics endpoint");
+    }
+  }
+
+  // Job: the program's name; instance: the host's.
+  void push() {
+    if (options_.pushgateway_url.empty() || death_test_child()) return;
+    const std::string job = run_.argv.empty() ? std::string("testscope")
+                                              : std::filesystem::path(run_.argv.front()).filename().string();
+    const std::string error =
+        push_to_gateway(options_.pushgateway_url, job, run_.host, {run_metrics_.registry()});
+    if (!error.empty()) warn("cannot push metrics to " + error + "; test results are unaffected");
+  }
+
   void finish_test(const TestRecord& record) {
+    run_metrics_.add(record);
     std::string dir;
     if (writer_ && record.root_span_id != 0) {
       report(writer_->write_test(record, run_));
@@ -161,6 +199,7 @@ class Listener final : public TestEventListener {
       TimelineOptions timeline;
       timeline.color = color_;
       timeline.artifacts_dir = dir;
+      timeline.metrics_filter = options_.metrics_filter;
       const std::string text = format_timeline(record, timeline);
       std::fwrite(text.data(), 1, text.size(), stdout);
       std::fflush(stdout);
@@ -172,6 +211,8 @@ class Listener final : public TestEventListener {
   std::unique_ptr<TestEventListener> printer_;
   std::unique_ptr<ArtifactWriter> writer_;
   TestCapture capture_;
+  detail::TestRunMetrics run_metrics_;
+  std::unique_ptr<MetricsEndpoint> endpoint_;  // while the program runs, with --testscope_metrics_port
   bool color_ = false;
   int write_errors_ = 0;
 };
@@ -183,7 +224,8 @@ void install(const Options& options, int argc, char** argv) {
     testing::TestEventListeners& listeners = testing::UnitTest::GetInstance()->listeners();
     std::unique_ptr<TestEventListener> printer(listeners.Release(listeners.default_result_printer()));
     RunInfo run = describe_this_run(argc, argv);
-    listeners.Append(new Listener(options, std::move(run), std::move(printer)));  // GoogleTest owns it
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): GoogleTest's API takes ownership of a raw pointer
+    listeners.Append(new Listener(options, std::move(run), std::move(printer)));
   } catch (const std::exception& e) {
     warn(std::string("not installed: ") + e.what());
   }
@@ -197,7 +239,10 @@ void install(int* argc, char** argv) {
     const Options options = parse_options(argc, argv, &warnings);
     for (const std::string& w : warnings) warn(w);
     std::vector<char*> args;
-    for (const std::string& a : original.argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : original.argv) {
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): argv's type; nothing writes through it
+      args.push_back(const_cast<char*>(a.c_str()));
+    }
     install(options, static_cast<int>(args.size()), args.data());
   } catch (const std::exception& e) {
     warn(std::string("not installed: ") + e.what());

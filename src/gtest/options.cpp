@@ -1,14 +1,34 @@
 // --testscope_* flags and TESTSCOPE_* environment variables.
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
 
 #include "testscope/gtest.hpp"
+#include "testscope/metrics_endpoint.hpp"
+#include "testscope/pushgateway.hpp"
 
 namespace testscope::gtest {
 namespace {
 
 constexpr std::string_view kPrefix = "--testscope_";
+
+// Each flag's name after "--testscope_", and its environment variable.
+struct Setting {
+  std::string_view name;
+  const char* env;
+};
+constexpr std::array<Setting, 5> kSettings = {{
+    {"artifacts", "TESTSCOPE_ARTIFACTS"},
+    {"console", "TESTSCOPE_CONSOLE"},
+    {"metrics_filter", "TESTSCOPE_METRICS_FILTER"},
+    {"metrics_port", "TESTSCOPE_METRICS_PORT"},
+    {"pushgateway", "TESTSCOPE_PUSHGATEWAY"},
+}};
+constexpr std::string_view kKnownFlags =
+    "--testscope_artifacts=DIR, --testscope_console=never|failed|always, --testscope_metrics_filter=PREFIX, "
+    "--testscope_metrics_port=[HOST:]PORT, --testscope_pushgateway=URL";
 
 bool parse_console(std::string_view text, ConsoleMode& mode) {
   if (text == "never") {
@@ -39,7 +59,23 @@ void apply(Options& options, std::string_view name, std::string_view value, std:
            "'; using failed");
       options.console = ConsoleMode::kFailed;
     }
+  } else if (name == "metrics_filter") {
+    options.metrics_filter = std::string(value);
+  } else if (value.empty()) {  // metrics_port, pushgateway: empty turns them off (a flag over a variable)
+    (name == "metrics_port" ? options.metrics_address : options.pushgateway_url).clear();
+  } else if (name == "metrics_port") {
+    std::string error;
+    options.metrics_address = parse_listen_address(value, &error);
+    if (options.metrics_address.empty()) warn(std::string(source) + ": " + error + "; no metrics endpoint");
+  } else if (name == "pushgateway") {
+    const std::string error = check_pushgateway_url(value);
+    options.pushgateway_url = error.empty() ? std::string(value) : std::string();
+    if (!error.empty()) warn(std::string(source) + ": '" + std::string(value) + "': " + error + "; no push");
   }
+}
+
+bool known(std::string_view name) {
+  return std::any_of(kSettings.begin(), kSettings.end(), [name](const Setting& s) { return s.name == name; });
 }
 
 }  // namespace
@@ -47,11 +83,10 @@ void apply(Options& options, std::string_view name, std::string_view value, std:
 Options parse_options(int* argc, char** argv, std::vector<std::string>* warnings) {
   Options options;
   try {
-    if (const char* env = std::getenv("TESTSCOPE_ARTIFACTS")) {
-      apply(options, "artifacts", env, "TESTSCOPE_ARTIFACTS", warnings);
-    }
-    if (const char* env = std::getenv("TESTSCOPE_CONSOLE")) {
-      apply(options, "console", env, "TESTSCOPE_CONSOLE", warnings);
+    for (const Setting& setting : kSettings) {
+      if (const char* env = std::getenv(setting.env)) {
+        apply(options, setting.name, env, setting.env, warnings);
+      }
     }
     if (argc == nullptr || argv == nullptr) return options;
     int out = 1;
@@ -64,10 +99,10 @@ Options parse_options(int* argc, char** argv, std::vector<std::string>* warnings
       const std::string_view rest = arg.substr(kPrefix.size());
       const std::size_t eq = rest.find('=');
       const std::string_view name = rest.substr(0, eq);
-      if (name != "artifacts" && name != "console") {
+      if (!known(name)) {
         if (warnings != nullptr) {
-          warnings->push_back("unknown flag " + std::string(arg) +
-                              " (known: --testscope_artifacts=DIR, --testscope_console=never|failed|always)");
+          warnings->push_back("unknown flag " + std::string(arg) + " (known: " + std::string(kKnownFlags) +
+                              ")");
         }
         continue;
       }

@@ -24,8 +24,8 @@ std::uint64_t fnv1a(std::string_view text) noexcept {
 }
 
 bool safe_char(char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '-' || c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+         c == '_';
 }
 
 int hex_digit(char c) noexcept {
@@ -39,8 +39,7 @@ int hex_digit(char c) noexcept {
 std::string percent_decode(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
-        hex_digit(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 && hex_digit(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2])));
       i += 2;
     } else {
@@ -87,7 +86,7 @@ std::string test_id(std::string_view full_name) {
     id.front() = '_';
     changed = true;
   }
-  if (id.empty()) id = "_";  // never starts with '-'
+  if (id.empty()) id = "_";                // never starts with '-'
   constexpr std::size_t kHashSuffix = 13;  // "-" + 12 hex digits
   if (id.size() > kMaxIdBytes || (changed && id.size() > kMaxIdBytes - kHashSuffix)) {
     id.resize(kMaxIdBytes - kHashSuffix);
@@ -159,7 +158,11 @@ std::string ArtifactWriter::write_test(const TestRecord& record, const RunInfo& 
   try {
     const std::filesystem::path dir = test_dir(record);
     std::string error = detail::write_file_atomic(dir / "trace.otlp.json", otlp_json(record, run));
-    if (error.empty()) error = detail::write_file_atomic(dir / "trace.chrome.json", chrome_trace_json(record, run));
+    if (error.empty()) {
+      error = detail::write_file_atomic(dir / "trace.chrome.json", chrome_trace_json(record, run));
+    }
+    if (error.empty()) error = detail::write_file_atomic(dir / "metrics.prom", metrics_prom(record));
+    if (error.empty()) error = detail::write_file_atomic(dir / "logs.jsonl", logs_jsonl(record));
     // summary.json last: its presence says the test's artifacts are complete.
     if (error.empty()) error = detail::write_file_atomic(dir / "summary.json", summary_json(record));
     return error;

@@ -26,16 +26,20 @@ constexpr std::string_view kCyan = "\x1b[36m";
 constexpr std::size_t kMaxThreadColumn = 16;
 constexpr std::size_t kMaxValueChars = 60;
 constexpr int kMaxMessageLines = 12;  // of one failure message
+constexpr std::size_t kMaxMetricLines = 40;
+constexpr std::size_t kMaxMetricColumn = 72;  // wider series names are not padded
 
 std::string format_duration(std::int64_t ns) {
-  const double v = static_cast<double>(ns);
+  const auto v = static_cast<double>(ns);
   if (ns < 1000) return fmt::format("{} ns", ns);
   if (ns < 1000000) return fmt::format("{:.1f} us", v / 1e3);
   if (ns < 1000000000) return fmt::format("{:.2f} ms", v / 1e6);
   return fmt::format("{:.2f} s", v / 1e9);
 }
 
-std::string count(std::size_t n, std::string_view noun) { return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s"); }
+std::string count(std::size_t n, std::string_view noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
 
 std::string format_offset(std::int64_t ns) { return fmt::format("{:+.3f}ms", static_cast<double>(ns) / 1e6); }
 
@@ -72,10 +76,44 @@ std::string format_attributes(const std::vector<AttributeData>& attributes, bool
   return out;
 }
 
-struct Item {  // a child span or an event, ordered by time under its parent
+// Prometheus' series notation: name{label="value",...}, values escaped as in the text format.
+std::string series_name(const MetricSample& sample) {
+  std::string out = sample.name;
+  if (sample.labels.empty()) return out;
+  out += '{';
+  for (std::size_t i = 0; i < sample.labels.size(); ++i) {
+    if (i != 0) out += ',';
+    out += sample.labels[i].first + "=\"";
+    for (char c : one_line(sample.labels[i].second, kMaxValueChars)) {
+      if (c == '\\' || c == '"') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+std::string metric_change(const MetricSample& sample) {
+  switch (sample.kind) {
+    case MetricKind::kGauge:
+      return fmt::format("= {}", sample.value);
+    case MetricKind::kHistogram:
+    case MetricKind::kSummary:
+      return fmt::format("+{} {}  sum {:+}", sample.count, sample.count == 1 ? "observation" : "observations",
+                         sample.sum);
+    case MetricKind::kCounter:
+    case MetricKind::kUntyped:
+      break;
+  }
+  return fmt::format("{:+}", sample.value);
+}
+
+struct Item {  // a child span, an event or a log event, ordered by time under its parent
   std::int64_t time;
   const SpanData* span;
   const EventData* event;
+  const LogData* log;
 };
 
 class Printer {
@@ -90,6 +128,12 @@ class Printer {
     }
     for (const SpanData& span : record.spans) {
       if (span.span_id != record.root_span_id) children_[span.parent_span_id].push_back(&span);
+    }
+    // A log event goes under the span current where it was logged, or under the root
+    // when that span is not in the record.
+    for (const LogData& log : record.logs) {
+      const bool known = log.span_id != 0 && record.find_span(log.span_id) != nullptr;
+      logs_[known ? log.span_id : record.root_span_id].push_back(&log);
     }
   }
 
@@ -107,6 +151,7 @@ class Printer {
         walk(span, "  ");
       }
     }
+    metrics();
     footer();
     return out_;
   }
@@ -115,7 +160,8 @@ class Printer {
   void header() {
     const bool failed = record_.outcome != Outcome::kPass && record_.outcome != Outcome::kSkip;
     std::string outcome(to_string(record_.outcome));
-    std::transform(outcome.begin(), outcome.end(), outcome.begin(), [](char c) { return static_cast<char>(c - 32 * (c >= 'a' && c <= 'z')); });
+    std::transform(outcome.begin(), outcome.end(), outcome.begin(),
+                   [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; });
     out_ += fmt::format("{}testscope ▸ {}{}  {}{}{}  {}  trace {}\n", style_(kBold), record_.test.full_name(),
                         style_(kReset), style_(failed ? kRed : kGreen), outcome, style_(kReset),
                         format_duration(record_.duration_ns()), record_.trace_id.to_hex());
@@ -131,9 +177,36 @@ class Printer {
       out_ += fmt::format("  … {} more lines; the whole trace is in trace.chrome.json (ui.perfetto.dev)\n",
                           lines_ - options_.max_lines);
     }
-    out_ += fmt::format("{}  {}, {}, {} unfinished, {}{}\n", style_(kDim), count(record_.spans.size(), "span"),
-                        count(record_.threads.size(), "thread"), unfinished,
-                        count(record_.dropped_records, "dropped record"), style_(kReset));
+    out_ += fmt::format("{}  {}, {}, {} unfinished, {}{}\n", style_(kDim),
+                        count(record_.spans.size(), "span"), count(record_.threads.size(), "thread"),
+                        unfinished, count(record_.dropped_records, "dropped record"), style_(kReset));
+  }
+
+  void metrics() {
+    std::vector<const MetricSample*> shown;
+    for (const MetricSample& sample : record_.metrics) {
+      if (sample.name.rfind(options_.metrics_filter, 0) == 0) shown.push_back(&sample);
+    }
+    if (shown.empty()) return;
+    const std::string filter =
+        options_.metrics_filter.empty() ? "" : " " + one_line(options_.metrics_filter, 80) + "*";
+    out_ += fmt::format("  {}metrics{}:{}\n", style_(kBold), filter, style_(kReset));
+    std::vector<std::string> names;
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < shown.size() && i < kMaxMetricLines; ++i) {
+      names.push_back(series_name(*shown[i]));
+      const std::size_t length = detail::utf8_length(names.back());
+      if (length <= kMaxMetricColumn) width = std::max(width, length);
+    }
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::size_t length = detail::utf8_length(names[i]);
+      const std::string pad(length < width ? width - length : 0, ' ');
+      out_ += fmt::format("    {}{}  {}{}{}\n", names[i], pad, style_(kBold), metric_change(*shown[i]),
+                          style_(kReset));
+    }
+    if (shown.size() > names.size()) {
+      out_ += fmt::format("    … {} more series in metrics.prom\n", shown.size() - names.size());
+    }
   }
 
   bool room() {
@@ -149,9 +222,11 @@ class Printer {
   void line_span(const SpanData& span, const std::string& prefix) {
     if (!room()) return;
     const bool error = span.status == StatusCode::kError;
-    const std::string duration = span.ended ? format_duration(span.end_unix_ns - span.start_unix_ns) : "(open)";
-    std::string text = fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}{}{}{}", format_offset(span.start_unix_ns - record_.start_unix_ns),
-                                   duration, thread(span.thread_index), thread_width_, prefix, style_(kBold),
+    const std::string duration =
+        span.ended ? format_duration(span.end_unix_ns - span.start_unix_ns) : "(open)";
+    std::string text = fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}{}{}{}",
+                                   format_offset(span.start_unix_ns - record_.start_unix_ns), duration,
+                                   thread(span.thread_index), thread_width_, prefix, style_(kBold),
                                    one_line(span.name, 80), style_(kReset), style_(kDim));
     text += format_attributes(span.attributes, span.span_id == record_.root_span_id);
     text += style_(kReset);
@@ -171,7 +246,7 @@ class Printer {
     std::vector<AttributeData> rest;
     for (const AttributeData& a : event.attributes) {
       if (failure && a.key == "code.filepath") {
-        where = std::get<std::string>(a.value) + where;
+        where.insert(0, std::get<std::string>(a.value));
       } else if (failure && a.key == "code.lineno") {
         where += ":" + format_value(a);
       } else if (failure && a.key == "exception.message") {
@@ -182,9 +257,9 @@ class Printer {
     }
     const std::string offset = format_offset(event.time_unix_ns - record_.start_unix_ns);
     if (!failure) {
-      out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}• {}{}{}\n", offset, "", thread(thread_index), thread_width_,
-                          prefix, style_(kCyan), one_line(event.name, 80), format_attributes(rest, false),
-                          style_(kReset));
+      out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}• {}{}{}\n", offset, "", thread(thread_index),
+                          thread_width_, prefix, style_(kCyan), one_line(event.name, 80),
+                          format_attributes(rest, false), style_(kReset));
       return;
     }
     // An assertion failure: location, then the message with its own line breaks kept.
@@ -195,7 +270,8 @@ class Printer {
     int shown = 0;
     while (start <= message.size() && shown < kMaxMessageLines) {
       const std::size_t nl = message.find('\n', start);
-      const std::string_view piece = std::string_view(message).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      const std::string_view piece =
+          std::string_view(message).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
       if (!piece.empty() && room()) {
         out_ += fmt::format("{}{}{}{}\n", indent, style_(kRed), one_line(piece, 200), style_(kReset));
         ++shown;
@@ -205,18 +281,45 @@ class Printer {
     }
   }
 
+  // A log event: offset, its own thread, severity unless INFO, name and fields.
+  void line_log(const LogData& log, const std::string& prefix) {
+    if (!room()) return;
+    std::string severity;
+    if (log.severity != Severity::kInfo) {
+      const std::string_view color = log.severity >= Severity::kError  ? kRed
+                                     : log.severity >= Severity::kWarn ? kYellow
+                                                                       : kDim;
+      severity = fmt::format("{}{}{} ", style_(color), to_string(log.severity), style_(kReset));
+    }
+    out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}≡ {}{}{}{}{}\n",
+                        format_offset(log.time_unix_ns - record_.start_unix_ns), "", thread(log.thread_index),
+                        thread_width_, prefix, severity, one_line(log.event, 80), style_(kDim),
+                        format_attributes(log.fields, false), style_(kReset));
+  }
+
   void walk(const SpanData& parent, const std::string& indent) {
     std::vector<Item> items;
-    for (const EventData& event : parent.events) items.push_back({event.time_unix_ns, nullptr, &event});
+    for (const EventData& event : parent.events) {
+      items.push_back({event.time_unix_ns, nullptr, &event, nullptr});
+    }
     auto it = children_.find(parent.span_id);
     if (it != children_.end()) {
-      for (const SpanData* child : it->second) items.push_back({child->start_unix_ns, child, nullptr});
+      for (const SpanData* child : it->second) {
+        items.push_back({child->start_unix_ns, child, nullptr, nullptr});
+      }
     }
-    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.time < b.time; });
+    auto logs = logs_.find(parent.span_id);
+    if (logs != logs_.end()) {
+      for (const LogData* log : logs->second) items.push_back({log->time_unix_ns, nullptr, nullptr, log});
+    }
+    std::stable_sort(items.begin(), items.end(),
+                     [](const Item& a, const Item& b) { return a.time < b.time; });
     for (std::size_t i = 0; i < items.size(); ++i) {
       const bool last = i + 1 == items.size();
       const std::string branch = indent + (last ? "└─ " : "├─ ");
-      if (items[i].event != nullptr) {
+      if (items[i].log != nullptr) {
+        line_log(*items[i].log, branch);
+      } else if (items[i].event != nullptr) {
         line_event(*items[i].event, parent.thread_index, branch, indent + (last ? "   " : "│  "));
       } else {
         line_span(*items[i].span, branch);
@@ -233,6 +336,7 @@ class Printer {
   std::size_t thread_width_ = 6;
   std::unordered_map<std::uint32_t, std::string> thread_names_;
   std::unordered_map<std::uint64_t, std::vector<const SpanData*>> children_;
+  std::unordered_map<std::uint64_t, std::vector<const LogData*>> logs_;  // by the span current when logged
 };
 
 }  // namespace

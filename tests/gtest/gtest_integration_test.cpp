@@ -1,11 +1,11 @@
 // The GoogleTest integration end to end: real test programs run as subprocesses, their
 // artifact trees read back from disk, their console output checked.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
@@ -47,26 +47,38 @@ class GtestIntegration : public ::testing::Test {
 TEST_F(GtestIntegration, WritesACompleteArtifactTreeForEveryTest) {
   const fs::path out = scratch_ / "artifacts";
   const ProcessResult result = run_process({FIXTURE_PROGRAM, "--testscope_artifacts=" + out.string()});
-  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;  // Fixture.FailsTwice and Fixture.Throws fail
+  // Fixture.FailsTwice, Fixture.Throws and Metrics.FailsAfterCounting fail.
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   EXPECT_EQ(result.out.find("leftover argument"), std::string::npos) << "testscope flags must be removed";
 
   const auto run = read_json(out / "run.json");
   EXPECT_EQ(run["schema"], 1);
   EXPECT_EQ(run["exit_status"], 1);
-  EXPECT_EQ(run["tests"]["run"], 9);
-  EXPECT_EQ(run["tests"]["failed"], 2);
+  EXPECT_EQ(run["tests"]["run"], 13);
+  EXPECT_EQ(run["tests"]["failed"], 3);
   EXPECT_EQ(run["tests"]["skipped"], 1);
   EXPECT_EQ(run["argv"][1], "--testscope_artifacts=" + out.string());
   EXPECT_GT(run["end_unix_ns"].get<std::int64_t>(), run["start_unix_ns"].get<std::int64_t>());
 
   const auto tests = tests_by_name(out);
-  const std::set<std::string> expected = {"Fixture.Passes", "Fixture.FailsTwice", "Fixture.Skipped",
-                                          "Fixture.Throws", "Fixture.Threads",   "Inst/Param.Case/0",
-                                          "Inst/Param.Case/1", "Typed/0.Works",  "Typed/1.Works"};
+  const std::set<std::string> expected = {"Fixture.Passes",
+                                          "Fixture.FailsTwice",
+                                          "Fixture.Skipped",
+                                          "Fixture.Throws",
+                                          "Fixture.Threads",
+                                          "Inst/Param.Case/0",
+                                          "Inst/Param.Case/1",
+                                          "Typed/0.Works",
+                                          "Typed/1.Works",
+                                          "Metrics.Counts",
+                                          "Metrics.FailsAfterCounting",
+                                          "Logs.FromThreads",
+                                          "Scrape.WaitsForSignalFile"};
   std::set<std::string> names;
   for (const auto& [name, dir] : tests) {
     names.insert(name);
-    for (const char* file : {"summary.json", "trace.otlp.json", "trace.chrome.json"}) {
+    for (const char* file :
+         {"summary.json", "trace.otlp.json", "trace.chrome.json", "metrics.prom", "logs.jsonl"}) {
       EXPECT_TRUE(fs::exists(dir / file)) << dir / file;
     }
     const std::string id = dir.filename().string();
@@ -121,20 +133,22 @@ TEST_F(GtestIntegration, ConsoleModesAndEnvironmentVariables) {
   EXPECT_NE(always.out.find("testscope ▸ Fixture.Passes  PASS"), std::string::npos);
   const ProcessResult never = run_process({FIXTURE_PROGRAM, "--testscope_console=never"});
   EXPECT_EQ(never.out.find("testscope ▸"), std::string::npos);
-  const ProcessResult env = run_process({FIXTURE_PROGRAM}, {"TESTSCOPE_CONSOLE=never",
-                                                            "TESTSCOPE_ARTIFACTS=" + (scratch_ / "env").string()});
+  const ProcessResult env = run_process(
+      {FIXTURE_PROGRAM}, {"TESTSCOPE_CONSOLE=never", "TESTSCOPE_ARTIFACTS=" + (scratch_ / "env").string()});
   EXPECT_EQ(env.out.find("testscope ▸"), std::string::npos);
   EXPECT_TRUE(fs::exists(scratch_ / "env" / "run.json"));
   // A flag wins over its environment variable.
-  const ProcessResult both = run_process({FIXTURE_PROGRAM, "--testscope_console=always"}, {"TESTSCOPE_CONSOLE=never"});
+  const ProcessResult both =
+      run_process({FIXTURE_PROGRAM, "--testscope_console=always"}, {"TESTSCOPE_CONSOLE=never"});
   EXPECT_NE(both.out.find("testscope ▸ Fixture.Passes"), std::string::npos);
 }
 
 TEST_F(GtestIntegration, BadFlagsWarnAndTheTestsStillRun) {
-  const ProcessResult result =
-      run_process({FIXTURE_PROGRAM, "--testscope_console=loud", "--testscope_bogus=1", "--testscope_artifacts"});
+  const ProcessResult result = run_process(
+      {FIXTURE_PROGRAM, "--testscope_console=loud", "--testscope_bogus=1", "--testscope_artifacts"});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find("--testscope_console: expected never, failed or always, got 'loud'"), std::string::npos)
+  EXPECT_NE(result.err.find("--testscope_console: expected never, failed or always, got 'loud'"),
+            std::string::npos)
       << result.err;
   EXPECT_NE(result.err.find("unknown flag --testscope_bogus=1"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("--testscope_artifacts: missing '=VALUE'"), std::string::npos) << result.err;
@@ -146,17 +160,51 @@ TEST_F(GtestIntegration, AnUnwritableArtifactFolderWarnsAndChangesNoResult) {
   const fs::path blocker = scratch_ / "a_file";
   std::ofstream(blocker) << "not a folder";
   const ProcessResult good = run_process({FIXTURE_PROGRAM, "--testscope_console=never"});
-  const ProcessResult bad =
-      run_process({FIXTURE_PROGRAM, "--testscope_console=never", "--testscope_artifacts=" + (blocker / "out").string()});
+  const ProcessResult bad = run_process(
+      {FIXTURE_PROGRAM, "--testscope_console=never", "--testscope_artifacts=" + (blocker / "out").string()});
   EXPECT_EQ(bad.exit_code, good.exit_code);
   EXPECT_NE(bad.err.find("testscope: warning: cannot write artifacts"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find((blocker / "out").string()), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("test results are unaffected"), std::string::npos) << bad.err;
-  for (const char* line : {"[  PASSED  ] 6 tests.", "[  FAILED  ] Fixture.FailsTwice", "[  FAILED  ] Fixture.Throws",
-                           "[  SKIPPED ] 1 test"}) {
+  for (const char* line : {"[  PASSED  ] 9 tests.", "[  FAILED  ] Fixture.FailsTwice",
+                           "[  FAILED  ] Fixture.Throws", "[  SKIPPED ] 1 test"}) {
     EXPECT_NE(bad.out.find(line), std::string::npos) << line << "\n" << bad.out;
     EXPECT_NE(good.out.find(line), std::string::npos) << line << "\n" << good.out;
   }
+}
+
+TEST_F(GtestIntegration, AFailedTestShowsItsMetricChangesAndLogsFilteredByPrefix) {
+  const std::string ok = "fixture_promo_uses_total{promo_code=\"SUMMER20\",status=\"ok\"}  +2\n";
+  const ProcessResult all = run_process({FIXTURE_PROGRAM, "--gtest_filter=Metrics.*:Logs.*"});
+  const auto timeline = all.out.find("testscope ▸ Metrics.FailsAfterCounting  FAIL");
+  ASSERT_NE(timeline, std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("\n  metrics:\n", timeline), std::string::npos) << "no filter: every metric\n"
+                                                                         << all.out;
+  EXPECT_NE(all.out.find(ok, timeline), std::string::npos) << all.out;
+  EXPECT_NE(all.out.find("fixture_requests_total{path=\"/other\"}", timeline), std::string::npos) << all.out;
+  EXPECT_EQ(all.out.find("testscope ▸ Logs.FromThreads"), std::string::npos) << "passing tests stay quiet";
+
+  const ProcessResult filtered =
+      run_process({FIXTURE_PROGRAM, "--gtest_filter=Metrics.*", "--testscope_metrics_filter=fixture_promo_"});
+  EXPECT_NE(filtered.out.find("\n  metrics fixture_promo_*:\n    " + ok), std::string::npos) << filtered.out;
+  EXPECT_EQ(filtered.out.find("fixture_requests_total"), std::string::npos) << filtered.out;
+  const ProcessResult env =
+      run_process({FIXTURE_PROGRAM, "--gtest_filter=Metrics.*"}, {"TESTSCOPE_METRICS_FILTER=fixture_promo_"});
+  EXPECT_EQ(env.out.find("fixture_requests_total"), std::string::npos) << env.out;
+  EXPECT_NE(env.out.find(ok), std::string::npos) << env.out;
+
+  // Log events sit inline under the span current where they were logged.
+  const ProcessResult logs =
+      run_process({FIXTURE_PROGRAM, "--gtest_filter=Logs.*", "--testscope_console=always"});
+  EXPECT_NE(logs.out.find("≡ test_started  workers=4"), std::string::npos) << logs.out;
+  EXPECT_NE(logs.out.find("≡ DEBUG workers_starting  count=4"), std::string::npos) << logs.out;
+  EXPECT_NE(logs.out.find("more lines; the whole trace is in trace.chrome.json"), std::string::npos)
+      << "207 log events are more than the console's 200 lines\n"
+      << logs.out;
+  EXPECT_NE(logs.out.find("≡ WARN step  worker=0  i=49  ratio=0.5  even=false  name=logger-0"),
+            std::string::npos)
+      << logs.out;
+  EXPECT_TRUE(logs.err.empty()) << logs.err;
 }
 
 TEST_F(GtestIntegration, JoinsTheTraceGivenInTraceparent) {
@@ -177,20 +225,24 @@ TEST_F(GtestIntegration, ThePromoExampleLeavesACompleteTreeForEveryTest) {
   GTEST_SKIP() << "examples not built";
 #else
   const fs::path out = scratch_ / "promo";
-  const ProcessResult result =
-      run_process({PROMO_TESTS, "--gtest_repeat=1", "--testscope_console=never", "--testscope_artifacts=" + out.string()});
+  const ProcessResult result = run_process({PROMO_TESTS, "--gtest_repeat=1", "--testscope_console=never",
+                                            "--testscope_artifacts=" + out.string()});
   ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
   const auto tests = tests_by_name(out);
   ASSERT_EQ(tests.size(), 2U);
   for (const auto& [name, dir] : tests) {
-    for (const char* file : {"summary.json", "trace.otlp.json", "trace.chrome.json"}) {
+    for (const char* file :
+         {"summary.json", "trace.otlp.json", "trace.chrome.json", "metrics.prom", "logs.jsonl"}) {
       EXPECT_TRUE(fs::exists(dir / file)) << dir / file;
     }
   }
-  EXPECT_EQ(read_json(tests.at("PromoRace.AtomicApplyAllowsExactlyOneUse") / "summary.json")["outcome"], "pass");
+  EXPECT_EQ(read_json(tests.at("PromoRace.AtomicApplyAllowsExactlyOneUse") / "summary.json")["outcome"],
+            "pass");
   const auto racy = read_json(tests.at("PromoRace.RacyApplyAllowsExactlyOneUse") / "trace.otlp.json");
   int apply_spans = 0;
-  for (const auto& span : racy["resourceSpans"][0]["scopeSpans"][0]["spans"]) apply_spans += span["name"] == "apply_promo";
+  for (const auto& span : racy["resourceSpans"][0]["scopeSpans"][0]["spans"]) {
+    if (span["name"] == "apply_promo") ++apply_spans;
+  }
   EXPECT_EQ(apply_spans, 2);
 #endif
 }

@@ -1,14 +1,15 @@
 // format_timeline on a hand-built, deterministic record, compared with a golden file.
 // To regenerate after an intended change: TESTSCOPE_UPDATE_GOLDEN=1 ./timeline_test, then
 // read the diff of tests/writers/golden/timeline.txt before committing it.
+#include "testscope/timeline.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
-
-#include "testscope/timeline.hpp"
 
 namespace testscope {
 namespace {
@@ -22,8 +23,8 @@ AttributeData attr(std::string key, std::variant<std::string, std::int64_t, doub
   return AttributeData{std::move(key), std::move(value)};
 }
 
-SpanData span(std::uint64_t id, std::uint64_t parent, std::string name, std::uint32_t thread, std::int64_t start,
-              std::int64_t end) {
+SpanData span(std::uint64_t id, std::uint64_t parent, std::string name, std::uint32_t thread,
+              std::int64_t start, std::int64_t end) {
   SpanData s;
   s.trace_id = kTrace;
   s.span_id = id;
@@ -38,6 +39,9 @@ SpanData span(std::uint64_t id, std::uint64_t parent, std::string name, std::uin
 // PromoRace.RacyApply, failed: setup on the main thread; a request on a worker thread
 // (a cross-thread child of the test) with a retry event, an error span and a span still
 // open at the end; a check back on the main thread; a multi-line assertion failure.
+// Log events: one under apply_promo on the worker, a WARN on the main thread under the
+// root, and one whose span is not in the record (it goes under the root). Metrics: two
+// counter series, a histogram and a gauge named promo_*, and one other counter.
 TestRecord golden_record() {
   TestRecord r;
   r.test = TestInfo{"PromoRace", "RacyApply", "", "", "promo_tests.cpp", 80};
@@ -52,12 +56,13 @@ TestRecord golden_record() {
   root.attributes = {attr("test.suite.name", std::string("PromoRace")),
                      attr("test.case.name", std::string("PromoRace.RacyApply")),
                      attr("test.case.result.status", std::string("fail"))};
-  root.events.push_back(EventData{"exception", kStart + 11 * kMs,
-                                  {attr("exception.type", std::string("gtest.fatal_failure")),
-                                   attr("exception.message",
-                                        std::string("Expected equality of these values:\n  successes\n    Which is: 2\n  1")),
-                                   attr("code.filepath", std::string("promo_tests.cpp")),
-                                   attr("code.lineno", std::int64_t{83})}});
+  root.events.push_back(EventData{
+      "exception",
+      kStart + 11 * kMs,
+      {attr("exception.type", std::string("gtest.fatal_failure")),
+       attr("exception.message",
+            std::string("Expected equality of these values:\n  successes\n    Which is: 2\n  1")),
+       attr("code.filepath", std::string("promo_tests.cpp")), attr("code.lineno", std::int64_t{83})}});
   root.status = StatusCode::kError;
   root.status_message = "Expected equality of these values:";
 
@@ -81,6 +86,42 @@ TestRecord golden_record() {
   SpanData tiny = span(0x410, 0x400, "tiny", 0, 9 * kMs + 600 * kUs, 9 * kMs + 600 * kUs + 750);
 
   r.spans = {root, setup, open_db, request, apply, update, verify, tiny};
+  r.logs.push_back(LogData{kStart + 500 * kUs,
+                           0,
+                           kTrace,
+                           0x999,
+                           Severity::kDebug,
+                           "config_loaded",
+                           {attr("path", std::string("promo.yaml"))}});
+  r.logs.push_back(LogData{kStart + 1 * kMs + 250 * kUs,
+                           1,
+                           kTrace,
+                           0x310,
+                           Severity::kInfo,
+                           "promo_check",
+                           {attr("code", std::string("SUMMER20")), attr("user", std::string("u1")),
+                            attr("uses", std::int64_t{0}), attr("max", std::int64_t{1})}});
+  r.logs.push_back(LogData{
+      kStart + 10 * kMs, 0, kTrace, 0x100, Severity::kWarn, "db_busy", {attr("retry", std::int64_t{2})}});
+  auto metric = [](std::string name, MetricKind kind, std::vector<std::pair<std::string, std::string>> labels,
+                   double value) {
+    MetricSample m;
+    m.name = std::move(name);
+    m.kind = kind;
+    m.labels = std::move(labels);
+    m.value = value;
+    return m;
+  };
+  MetricSample latency = metric("promo_apply_seconds", MetricKind::kHistogram, {}, 0);
+  latency.count = 2;
+  latency.sum = 0.0125;
+  latency.buckets = {{0.01, 1}, {0.1, 2}, {std::numeric_limits<double>::infinity(), 2}};
+  r.metrics = {
+      metric("http_requests_total", MetricKind::kCounter, {{"path", "/apply"}}, 2), latency,
+      metric("promo_open_connections", MetricKind::kGauge, {}, 0),
+      metric("promo_uses_total", MetricKind::kCounter, {{"promo_code", "SUMMER20"}, {"status", "ok"}}, 2),
+      metric("promo_uses_total", MetricKind::kCounter, {{"promo_code", "SUMMER\"20"}, {"status", "limit"}},
+             1)};
   r.failures.push_back(Failure{"promo_tests.cpp", 83,
                                "Expected equality of these values:\n  successes\n    Which is: 2\n  1", true,
                                kStart + 11 * kMs});
@@ -146,6 +187,40 @@ TEST(Timeline, MaxLinesTruncates) {
   EXPECT_NE(text.find("8 spans, 2 threads, 1 unfinished, 0 dropped records"), std::string::npos) << text;
   const std::string full = format_timeline(golden_record(), TimelineOptions{});
   EXPECT_EQ(full.find("more lines"), std::string::npos);
+}
+
+TEST(Timeline, MetricsFilterKeepsOnlyNamesWithThePrefix) {
+  TimelineOptions options;
+  options.metrics_filter = "promo_";
+  const std::string text = format_timeline(golden_record(), options);
+  EXPECT_NE(text.find("  metrics promo_*:\n"), std::string::npos) << text;
+  // Aligned: padded to the widest series shown, the one with the escaped quote.
+  EXPECT_NE(text.find("    promo_uses_total{promo_code=\"SUMMER20\",status=\"ok\"}       +2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    promo_uses_total{promo_code=\"SUMMER\\\"20\",status=\"limit\"}  +1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("http_requests_total"), std::string::npos) << text;
+  options.metrics_filter = "nothing_matches_";
+  const std::string none = format_timeline(golden_record(), options);
+  EXPECT_EQ(none.find("  metrics"), std::string::npos) << "no section when nothing matches:\n" << none;
+}
+
+TEST(Timeline, ManyMetricsAreCut) {
+  TestRecord record = golden_record();
+  record.metrics.clear();
+  for (int i = 0; i < 100; ++i) {
+    MetricSample m;
+    m.name = "series_" + std::to_string(i) + "_total";
+    m.kind = MetricKind::kCounter;
+    m.value = 1;
+    record.metrics.push_back(m);
+  }
+  const std::string text = format_timeline(record, TimelineOptions{});
+  EXPECT_NE(text.find("series_39_total"), std::string::npos);
+  EXPECT_EQ(text.find("series_40_total"), std::string::npos);
+  EXPECT_NE(text.find("… 60 more series in metrics.prom"), std::string::npos) << text;
 }
 
 TEST(Timeline, EmptyRecord) {

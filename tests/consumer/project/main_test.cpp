@@ -11,6 +11,10 @@
 #include "testscope/capture.hpp"
 #include "testscope/context.hpp"
 #include "testscope/gtest.hpp"
+#include "testscope/log.hpp"
+#include "testscope/metrics.hpp"
+#include "testscope/metrics_endpoint.hpp"
+#include "testscope/pushgateway.hpp"
 #include "testscope/span.hpp"
 #include "testscope/timeline.hpp"
 
@@ -26,7 +30,9 @@ struct SeenOnWorker {
 // The user's code under test: a parent span, and a child on a worker thread.
 testscope::SpanContext checkout(const std::string& user, SeenOnWorker* seen) {
   testscope::Span span("consumer.checkout");
-  span.set_attribute("user.id", user).set_attribute("cart.items", 3).set_attribute("cart.total", 12.5)
+  span.set_attribute("user.id", user)
+      .set_attribute("cart.items", 3)
+      .set_attribute("cart.total", 12.5)
       .set_attribute("cart.gift", true);
   span.add_event("cart.loaded", {{"items", 3}});
 
@@ -58,8 +64,8 @@ TEST(ConsumerTest, SpanWithChildOnAnotherThread) {
 }
 
 TEST(ConsumerTest, TraceparentRoundTrip) {
-  const auto context = testscope::SpanContext::from_traceparent(
-      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  const auto context =
+      testscope::SpanContext::from_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   ASSERT_TRUE(context.has_value());
   EXPECT_EQ(context->to_traceparent(), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
 }

@@ -1,0 +1,35 @@
+// The metrics the exporters serve and push: everything collect_all() reads, plus a few
+// more collectables (testscope's own series), as one prometheus::Collectable.
+#pragma once
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include <memory>
+#include <vector>
+
+namespace testscope::detail {
+
+// Thread-safe (collect_all() and prometheus-cpp registries are); never throws from
+// Collect(): a failing collectable is skipped.
+class AllMetrics final : public prometheus::Collectable {
+ public:
+  explicit AllMetrics(std::vector<std::weak_ptr<prometheus::Collectable>> extra) : extra_(std::move(extra)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  std::vector<std::weak_ptr<prometheus::Collectable>> extra_;
+};
+
+// A fixed set of families, collected once: what a push sends, so that the push can run
+// on its own thread without touching the live registries.
+class FrozenMetrics final : public prometheus::Collectable {
+ public:
+  explicit FrozenMetrics(std::vector<prometheus::MetricFamily> families) : families_(std::move(families)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override { return families_; }
+
+ private:
+  std::vector<prometheus::MetricFamily> families_;
+};
+
+}  // namespace testscope::detail
