@@ -1,5 +1,6 @@
 #include "capture/buffer_reader.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
@@ -74,6 +75,19 @@ void set_attribute(std::vector<AttributeData>& attributes, AttributeData attribu
   attributes.push_back(std::move(attribute));
 }
 
+// Begin records in a buffer: the spans it adds (to make room for them up front).
+std::size_t count_begins(const BufferView& buffer) noexcept {
+  std::size_t count = 0;
+  std::size_t offset = 0;
+  while (offset + sizeof(RecordHeader) <= buffer.size) {
+    const auto header = load<RecordHeader>(buffer.data + offset);
+    if (header.size < sizeof(RecordHeader)) break;  // malformed: add_buffer stops there too
+    if (header.kind == RecordKind::kBegin) ++count;
+    offset += header.size;
+  }
+  return count;
+}
+
 }  // namespace
 
 SpanData* SpanAssembler::find(std::uint64_t span_id) {
@@ -82,6 +96,13 @@ SpanData* SpanAssembler::find(std::uint64_t span_id) {
 }
 
 bool SpanAssembler::add_buffer(const BufferView& buffer) {
+  // Room for this buffer's spans, so that neither the spans nor the index grow while decoding
+  // (at least doubling, so that many small buffers do not cost a reallocation each).
+  const std::size_t spans = spans_.size() + count_begins(buffer);
+  if (spans > spans_.capacity()) {
+    spans_.reserve(std::max(spans, 2 * spans_.capacity()));
+    index_.reserve(spans_.capacity());
+  }
   std::unordered_map<std::uint32_t, Site> sites;
   EventData* last_event = nullptr;
   LogData* last_log = nullptr;

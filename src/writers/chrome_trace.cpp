@@ -91,9 +91,10 @@ std::string chrome_trace_json(const TestRecord& record, const RunInfo& run) {
     return it != tid_of.end() ? it->second : std::uint64_t{index};
   };
   std::unordered_map<std::uint64_t, const SpanData*> by_id;
+  by_id.reserve(record.spans.size());
   for (const SpanData& span : record.spans) by_id[span.span_id] = &span;
 
-  rapidjson::StringBuffer buffer;
+  rapidjson::StringBuffer& buffer = detail::reused_buffer();
   JsonWriter w(buffer);
   w.StartObject();
   w.Key("displayTimeUnit");
@@ -103,7 +104,7 @@ std::string chrome_trace_json(const TestRecord& record, const RunInfo& run) {
   w.Key("test");
   write_string(w, record.test.full_name());
   w.Key("trace_id");
-  write_string(w, record.trace_id.to_hex());
+  detail::write_trace_id(w, record.trace_id);
   w.Key("outcome");
   write_string(w, to_string(record.outcome));
   w.EndObject();
@@ -135,11 +136,11 @@ std::string chrome_trace_json(const TestRecord& record, const RunInfo& run) {
     };
     if (free_key("span_id")) {
       w.Key("span_id");
-      write_string(w, span_id_to_hex(span.span_id));
+      detail::write_span_id(w, span.span_id);
     }
     if (span.parent_span_id != 0 && free_key("parent_span_id")) {
       w.Key("parent_span_id");
-      write_string(w, span_id_to_hex(span.parent_span_id));
+      detail::write_span_id(w, span.parent_span_id);
     }
     if (span.status == StatusCode::kError && free_key("status")) {
       w.Key("status");
@@ -207,7 +208,7 @@ std::string chrome_trace_json(const TestRecord& record, const RunInfo& run) {
   }
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 }  // namespace testscope

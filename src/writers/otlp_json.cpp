@@ -11,41 +11,43 @@ namespace testscope {
 namespace {
 
 using detail::JsonWriter;
-using detail::write_key;
 using detail::write_string;
 
 constexpr int kSpanKindInternal = 1;
 
-void write_any_value(JsonWriter& w, const AttributeData& attribute) {
+void write_value(JsonWriter& w, std::string_view value) {
+  w.Key("stringValue");
+  write_string(w, value);
+}
+void write_value(JsonWriter& w, std::int64_t value) {
+  w.Key("intValue");
+  detail::write_int64_string(w, value);
+}
+void write_value(JsonWriter& w, double value) {
+  w.Key("doubleValue");
+  detail::write_double(w, value);
+}
+void write_value(JsonWriter& w, bool value) {
+  w.Key("boolValue");
+  w.Bool(value);
+}
+void write_value(JsonWriter& w, const char* value) = delete;  // would be taken as a bool
+
+// {"key": key, "value": {"<type>Value": value}}: an OTLP KeyValue.
+template <typename T>
+void write_attribute(JsonWriter& w, std::string_view key, const T& value) {
   w.StartObject();
-  std::visit(
-      [&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          w.Key("stringValue");
-          write_string(w, v);
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          w.Key("intValue");
-          detail::write_int64_string(w, v);
-        } else if constexpr (std::is_same_v<T, double>) {
-          w.Key("doubleValue");
-          detail::write_double(w, v);
-        } else {
-          w.Key("boolValue");
-          w.Bool(v);
-        }
-      },
-      attribute.value);
+  w.Key("key");
+  write_string(w, key);
+  w.Key("value");
+  w.StartObject();
+  write_value(w, value);
+  w.EndObject();
   w.EndObject();
 }
 
 void write_attribute(JsonWriter& w, const AttributeData& attribute) {
-  w.StartObject();
-  w.Key("key");
-  write_string(w, attribute.key);
-  w.Key("value");
-  write_any_value(w, attribute);
-  w.EndObject();
+  std::visit([&](const auto& value) { write_attribute(w, attribute.key, value); }, attribute.value);
 }
 
 void write_attributes(JsonWriter& w, const std::vector<AttributeData>& attributes) {
@@ -55,19 +57,17 @@ void write_attributes(JsonWriter& w, const std::vector<AttributeData>& attribute
   w.EndArray();
 }
 
-// Adds an attribute unless the span already has one with that key (OTLP keys are unique).
-void add_missing(std::vector<AttributeData>& attributes, AttributeData attribute) {
-  for (const AttributeData& existing : attributes) {
-    if (existing.key == attribute.key) return;
-  }
-  attributes.push_back(std::move(attribute));
-}
-
-std::vector<AttributeData> span_attributes(const SpanData& span, const TestRecord& record) {
-  std::vector<AttributeData> out = span.attributes;
-  auto put = [&out](std::string key, std::variant<std::string, std::int64_t, double, bool> value) {
-    add_missing(out, AttributeData{std::move(key), std::move(value)});
+// The span's attributes, then testscope's own (thread, code location, ...), each unless
+// the span already has an attribute with that key (OTLP keys are unique).
+void write_span_attributes(JsonWriter& w, const SpanData& span, const TestRecord& record) {
+  auto put = [&](std::string_view key, const auto& value) {
+    const bool taken = std::any_of(span.attributes.begin(), span.attributes.end(),
+                                   [key](const AttributeData& a) { return a.key == key; });
+    if (!taken) write_attribute(w, key, value);
   };
+  w.Key("attributes");
+  w.StartArray();
+  for (const AttributeData& attribute : span.attributes) write_attribute(w, attribute);
   auto thread = std::find_if(record.threads.begin(), record.threads.end(),
                              [&](const ThreadData& t) { return t.index == span.thread_index; });
   if (thread != record.threads.end()) {
@@ -81,18 +81,18 @@ std::vector<AttributeData> span_attributes(const SpanData& span, const TestRecor
   if (span.span_id == record.root_span_id && record.dropped_records != 0) {
     put("testscope.dropped_records", static_cast<std::int64_t>(record.dropped_records));
   }
-  return out;
+  w.EndArray();
 }
 
 void write_span(JsonWriter& w, const SpanData& span, const TestRecord& record) {
   w.StartObject();
   w.Key("traceId");
-  write_string(w, span.trace_id.to_hex());
+  detail::write_trace_id(w, span.trace_id);
   w.Key("spanId");
-  write_string(w, span_id_to_hex(span.span_id));
+  detail::write_span_id(w, span.span_id);
   if (span.parent_span_id != 0) {
     w.Key("parentSpanId");
-    write_string(w, span_id_to_hex(span.parent_span_id));
+    detail::write_span_id(w, span.parent_span_id);
   }
   w.Key("name");
   write_string(w, span.name);
@@ -102,7 +102,7 @@ void write_span(JsonWriter& w, const SpanData& span, const TestRecord& record) {
   detail::write_int64_string(w, span.start_unix_ns);
   w.Key("endTimeUnixNano");
   detail::write_int64_string(w, span.end_unix_ns);
-  write_attributes(w, span_attributes(span, record));
+  write_span_attributes(w, span, record);
   w.Key("events");
   w.StartArray();
   for (const EventData& event : span.events) {
@@ -132,7 +132,7 @@ void write_span(JsonWriter& w, const SpanData& span, const TestRecord& record) {
 }  // namespace
 
 std::string otlp_json(const TestRecord& record, const RunInfo& run) {
-  rapidjson::StringBuffer buffer;
+  rapidjson::StringBuffer& buffer = detail::reused_buffer();
   JsonWriter w(buffer);
   w.StartObject();
   w.Key("resourceSpans");
@@ -161,7 +161,7 @@ std::string otlp_json(const TestRecord& record, const RunInfo& run) {
   w.EndObject();
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 }  // namespace testscope

@@ -105,7 +105,7 @@ std::string summary_json(const TestRecord& record) {
       w.Key("sum");
       detail::write_double(w, sample.sum);
     } else {
-      w.Key(sample.kind == MetricKind::kGauge ? "value" : "increase");
+      detail::write_key(w, sample.kind == MetricKind::kGauge ? "value" : "increase");
       detail::write_double(w, sample.value);
     }
     w.EndObject();
@@ -136,7 +136,7 @@ std::string summary_json(const TestRecord& record) {
   w.String("metrics.prom");
   w.EndObject();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 }  // namespace testscope
