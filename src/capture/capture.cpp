@@ -13,22 +13,32 @@ namespace testscope {
 
 std::string_view to_string(Outcome outcome) noexcept {
   switch (outcome) {
-    case Outcome::kPass: return "pass";
-    case Outcome::kFail: return "fail";
-    case Outcome::kSkip: return "skip";
-    case Outcome::kCrash: return "crash";
-    case Outcome::kTimeout: return "timeout";
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kSkip:
+      return "skip";
+    case Outcome::kCrash:
+      return "crash";
+    case Outcome::kTimeout:
+      return "timeout";
   }
   return "unknown";
 }
 
 std::string_view to_string(MetricKind kind) noexcept {
   switch (kind) {
-    case MetricKind::kCounter: return "counter";
-    case MetricKind::kGauge: return "gauge";
-    case MetricKind::kHistogram: return "histogram";
-    case MetricKind::kSummary: return "summary";
-    case MetricKind::kUntyped: return "untyped";
+    case MetricKind::kCounter:
+      return "counter";
+    case MetricKind::kGauge:
+      return "gauge";
+    case MetricKind::kHistogram:
+      return "histogram";
+    case MetricKind::kSummary:
+      return "summary";
+    case MetricKind::kUntyped:
+      return "untyped";
   }
   return "untyped";
 }
@@ -114,16 +124,21 @@ SpanData make_root_span(const TestRecord& record, std::uint64_t parent_span_id, 
   root.attributes.push_back(attr("test.suite.name", record.test.suite));
   root.attributes.push_back(attr("test.case.name", record.test.full_name()));
   if (record.outcome != Outcome::kSkip) {  // the convention has only pass and fail
-    root.attributes.push_back(attr("test.case.result.status",
-                                   std::string(record.outcome == Outcome::kPass ? "pass" : "fail")));
+    root.attributes.push_back(
+        attr("test.case.result.status", std::string(record.outcome == Outcome::kPass ? "pass" : "fail")));
   }
-  if (!record.test.value_param.empty()) root.attributes.push_back(attr("test.case.parameter", record.test.value_param));
-  if (!record.test.type_param.empty()) root.attributes.push_back(attr("test.case.type_parameter", record.test.type_param));
+  if (!record.test.value_param.empty()) {
+    root.attributes.push_back(attr("test.case.parameter", record.test.value_param));
+  }
+  if (!record.test.type_param.empty()) {
+    root.attributes.push_back(attr("test.case.type_parameter", record.test.type_param));
+  }
   for (const Failure& failure : record.failures) {
     EventData event;
     event.name = "exception";
     event.time_unix_ns = failure.time_unix_ns;
-    event.attributes.push_back(attr("exception.type", std::string(failure.fatal ? "gtest.fatal_failure" : "gtest.nonfatal_failure")));
+    event.attributes.push_back(attr(
+        "exception.type", std::string(failure.fatal ? "gtest.fatal_failure" : "gtest.nonfatal_failure")));
     event.attributes.push_back(attr("exception.message", failure.message));
     event.attributes.push_back(attr("code.filepath", failure.file));
     event.attributes.push_back(attr("code.lineno", static_cast<std::int64_t>(failure.line)));
@@ -133,8 +148,8 @@ SpanData make_root_span(const TestRecord& record, std::uint64_t parent_span_id, 
     root.status = StatusCode::kUnset;
   } else {
     root.status = StatusCode::kError;
-    root.status_message = record.failures.empty() ? std::string(to_string(record.outcome))
-                                                  : record.failures.front().message;
+    root.status_message =
+        record.failures.empty() ? std::string(to_string(record.outcome)) : record.failures.front().message;
   }
   return root;
 }
