@@ -6,11 +6,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <functional>
-#include <string>
-#include <chrono>
 #include <random>
+#include <string>
 #include <thread>
 
 #include "promo_service.hpp"
@@ -26,8 +26,8 @@ constexpr int kArrivalSpreadUs = 1000;
 class PromoRace : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/promo_tests_XXXXXX";
-    const int fd = mkstemp(pattern);
+    std::string pattern = "/tmp/promo_tests_XXXXXX";
+    const int fd = mkstemp(pattern.data());
     ASSERT_GE(fd, 0) << "cannot create a temporary database file";
     close(fd);
     path_ = pattern;
@@ -75,6 +75,7 @@ class PromoRace : public ::testing::Test {
     return db.get_promo(kCode)->uses;
   }
 
+ private:
   std::string path_;
 };
 

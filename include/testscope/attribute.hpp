@@ -32,8 +32,7 @@ class AttributeValue {
   AttributeValue(const char* v) noexcept
       : type_(Type::kString), str_(v != nullptr ? std::string_view(v) : std::string_view()) {}
   AttributeValue(const std::string& v) noexcept : type_(Type::kString), str_(v) {}
-  template <typename T,
-            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
   AttributeValue(T v) noexcept : type_(Type::kInt), int_(static_cast<std::int64_t>(v)) {}
   AttributeValue(double v) noexcept : type_(Type::kDouble), double_(v) {}
   AttributeValue(float v) noexcept : type_(Type::kDouble), double_(v) {}

@@ -49,8 +49,8 @@ struct SpanData {
   std::string name;
   std::int64_t start_unix_ns = 0;
   std::int64_t end_unix_ns = 0;
-  bool ended = true;                 // false: still open when the test ended
-  std::uint32_t thread_index = 0;    // ThreadData::index of the thread that began it
+  bool ended = true;               // false: still open when the test ended
+  std::uint32_t thread_index = 0;  // ThreadData::index of the thread that began it
   std::string file;
   std::string function;
   std::uint32_t line = 0;
@@ -121,11 +121,11 @@ struct TestRecord {
   std::int64_t end_unix_ns = 0;
   TraceId trace_id;
   std::uint64_t root_span_id = 0;
-  std::vector<SpanData> spans;     // the root span first, the rest by start time
-  std::vector<ThreadData> threads; // every thread that recorded, by index
+  std::vector<SpanData> spans;      // the root span first, the rest by start time
+  std::vector<ThreadData> threads;  // every thread that recorded, by index
   std::vector<Failure> failures;
-  std::vector<LogData> logs;         // by time; each thread's in the order logged
-  std::vector<MetricSample> metrics; // series that changed (counters, histograms) and all gauges
+  std::vector<LogData> logs;          // by time; each thread's in the order logged
+  std::vector<MetricSample> metrics;  // series that changed (counters, histograms) and all gauges
   std::uint64_t dropped_records = 0;  // lost to full buffers (or threads without one)
   std::uint64_t orphan_records = 0;   // ends/attributes of spans begun before the test
 

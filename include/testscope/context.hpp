@@ -31,9 +31,7 @@ struct TraceId {
   bool valid() const noexcept { return hi != 0 || lo != 0; }
   // 32 lowercase hex digits.
   std::string to_hex() const;
-  friend bool operator==(const TraceId& a, const TraceId& b) noexcept {
-    return a.hi == b.hi && a.lo == b.lo;
-  }
+  friend bool operator==(const TraceId& a, const TraceId& b) noexcept { return a.hi == b.hi && a.lo == b.lo; }
   friend bool operator!=(const TraceId& a, const TraceId& b) noexcept { return !(a == b); }
 };
 
@@ -81,8 +79,7 @@ class ContextScope {
 // pool), it runs with the context that was current when wrap() was called.
 template <typename F>
 auto wrap(F&& f) {
-  return [context = current_context(), fn = std::forward<F>(f)](auto&&... args) mutable
-         -> decltype(auto) {
+  return [context = current_context(), fn = std::forward<F>(f)](auto&&... args) mutable -> decltype(auto) {
     ContextScope scope(context);
     return fn(std::forward<decltype(args)>(args)...);
   };

@@ -22,7 +22,14 @@
 namespace testscope {
 
 // OpenTelemetry severity numbers (the first of each range).
-enum class Severity : std::uint8_t { kTrace = 1, kDebug = 5, kInfo = 9, kWarn = 13, kError = 17, kFatal = 21 };
+enum class Severity : std::uint8_t {
+  kTrace = 1,
+  kDebug = 5,
+  kInfo = 9,
+  kWarn = 13,
+  kError = 17,
+  kFatal = 21
+};
 
 // "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL".
 std::string_view to_string(Severity severity) noexcept;

@@ -55,8 +55,7 @@ class Span {
   // The members valid only while recording stay uninitialised (see below).
   // NOLINTBEGIN(cppcoreguidelines-pro-type-member-init)
   // Starts a span named `name` (copied), child of this thread's current context.
-  explicit Span(std::string_view name,
-                SourceLocation location = SourceLocation::current()) noexcept {
+  explicit Span(std::string_view name, SourceLocation location = SourceLocation::current()) noexcept {
     if (detail::capture_active()) begin(name, location, nullptr);
   }
   // Starts a span with an explicit parent, e.g. one read from a traceparent header.
@@ -80,8 +79,7 @@ class Span {
   }
   // Adds a timestamped event with optional attributes, e.g.
   //   span.add_event("retry", {{"attempt", 2}, {"reason", "busy"}});
-  Span& add_event(std::string_view name,
-                  std::initializer_list<Attribute> attributes = {}) noexcept {
+  Span& add_event(std::string_view name, std::initializer_list<Attribute> attributes = {}) noexcept {
     if (recording_) detail::record_event(id_, name, attributes.begin(), attributes.size());
     return *this;
   }
@@ -106,8 +104,7 @@ class Span {
   SpanContext context() const noexcept;
 
  private:
-  void begin(std::string_view name, const SourceLocation& location,
-             const SpanContext* parent) noexcept;
+  void begin(std::string_view name, const SourceLocation& location, const SpanContext* parent) noexcept;
   void finish() noexcept;
 
   // Valid only while recording_. Left uninitialised otherwise, so that a span with no
@@ -115,7 +112,7 @@ class Span {
   std::uint64_t id_;
   std::uint64_t trace_hi_;
   std::uint64_t trace_lo_;
-  std::uint64_t previous_span_;  // the thread's current context before this span,
+  std::uint64_t previous_span_;      // the thread's current context before this span,
   std::uint64_t previous_trace_hi_;  // restored at end
   std::uint64_t previous_trace_lo_;
   std::uint32_t epoch_;  // capture epoch the span began in

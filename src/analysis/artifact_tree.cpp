@@ -3,11 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 
 #include "analysis/json_errors.hpp"
@@ -67,8 +69,8 @@ std::optional<TestAttempt> read_summary(const fs::path& path, const std::string&
     t.suite = test.value("suite", std::string());
     t.name = test.value("name", t.full_name);
     t.outcome = doc->at("outcome").get<std::string>();
-    static const char* const kKnown[] = {"pass", "fail", "skip", "crash", "timeout"};
-    if (std::find(std::begin(kKnown), std::end(kKnown), t.outcome) == std::end(kKnown)) {
+    static constexpr std::array<std::string_view, 5> kKnown = {"pass", "fail", "skip", "crash", "timeout"};
+    if (std::find(kKnown.begin(), kKnown.end(), t.outcome) == kKnown.end()) {
       problems.push_back({path, "unknown outcome \"" + t.outcome + "\""});
       return std::nullopt;
     }
@@ -145,6 +147,43 @@ bool execution_order(const std::string& a, const std::string& b) {
   return a < b;
 }
 
+// Reads the runner's manifest in `tree.root`, if there is one: fills tree.interrupted and
+// tree.program, and returns the execution records by name. A bad manifest is a Problem.
+std::map<std::string, ExecutionRecord> read_manifest(ArtifactTree& tree) {
+  std::map<std::string, ExecutionRecord> records;
+  const fs::path manifest_path = tree.root / kRunManifestFile;
+  if (!fs::exists(manifest_path)) return records;
+  try {
+    const auto text = read_text(manifest_path);
+    if (!text) throw std::runtime_error("cannot be read");
+    const RunManifest manifest = parse_run_manifest(*text);
+    tree.interrupted = manifest.interrupted;
+    if (!manifest.program.empty()) tree.program = fs::path(manifest.program.front()).filename().string();
+    for (const ExecutionRecord& r : manifest.executions) records[r.name] = r;
+  } catch (const std::exception& e) {
+    tree.problems.push_back({manifest_path, e.what()});
+  }
+  return records;
+}
+
+// Names of the executions: those the manifest records, then folders under runs/ it does
+// not, all in execution order.
+std::vector<std::string> execution_names(const fs::path& root,
+                                         const std::map<std::string, ExecutionRecord>& records) {
+  std::vector<std::string> names;
+  names.reserve(records.size());
+  for (const auto& [name, record] : records) names.push_back(name);
+  std::error_code ec;
+  if (fs::is_directory(root / "runs", ec)) {
+    for (const auto& entry : fs::directory_iterator(root / "runs", ec)) {
+      const std::string name = entry.path().filename().string();
+      if (entry.is_directory() && !records.contains(name)) names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end(), execution_order);
+  return names;
+}
+
 }  // namespace
 
 ArtifactTree load_artifact_tree(const fs::path& root) {
@@ -152,29 +191,8 @@ ArtifactTree load_artifact_tree(const fs::path& root) {
   if (!fs::is_directory(root, ec)) throw std::runtime_error(root.string() + ": not a directory");
   ArtifactTree tree;
   tree.root = root;
-  std::map<std::string, ExecutionRecord> records;
-  const fs::path manifest_path = root / kRunManifestFile;
-  if (fs::exists(manifest_path)) {
-    try {
-      const auto text = read_text(manifest_path);
-      if (!text) throw std::runtime_error("cannot be read");
-      const RunManifest manifest = parse_run_manifest(*text);
-      tree.interrupted = manifest.interrupted;
-      if (!manifest.program.empty()) tree.program = fs::path(manifest.program.front()).filename().string();
-      for (const ExecutionRecord& r : manifest.executions) records[r.name] = r;
-    } catch (const std::exception& e) {
-      tree.problems.push_back({manifest_path, e.what()});
-    }
-  }
-  std::vector<std::string> names;
-  for (const auto& [name, record] : records) names.push_back(name);
-  if (fs::is_directory(root / "runs", ec)) {
-    for (const auto& entry : fs::directory_iterator(root / "runs", ec)) {
-      const std::string name = entry.path().filename().string();
-      if (entry.is_directory() && !records.count(name)) names.push_back(name);
-    }
-  }
-  std::sort(names.begin(), names.end(), execution_order);
+  const std::map<std::string, ExecutionRecord> records = read_manifest(tree);
+  const std::vector<std::string> names = execution_names(root, records);
   for (const std::string& name : names) {
     Execution execution;
     execution.dir = "runs/" + name;

@@ -63,7 +63,7 @@ std::string first_line(const std::string& text, const std::string& fallback) {
 void attempt_element(std::string& out, const std::string& element, const FailingAttempt& f,
                      const std::string& root) {
   const std::string message = first_line(f.message, f.outcome);
-  out += fmt::format("      <{} message=\"{}\" type=\"{}\">", element, xml(message), xml(f.outcome));
+  out += fmt::format(R"(      <{} message="{}" type="{}">)", element, xml(message), xml(f.outcome));
   if (element == "failure" || element == "error") {
     out += fmt::format("{}&#10;testscope artifacts: {}</{}>\n", xml(f.message),
                        xml(joined(root, f.artifacts)), element);
@@ -120,8 +120,9 @@ std::string format_junit(const Verdicts& verdicts, const std::string& root) {
     double time = 0;
   };
   std::map<std::string, std::vector<const TestVerdict*>> suites;
-  for (const TestVerdict& v : verdicts.tests)
+  for (const TestVerdict& v : verdicts.tests) {
     suites[v.kind == "program" ? "testscope" : v.suite].push_back(&v);
+  }
   std::string body;
   Counts all;
   for (const auto& [suite, tests] : suites) {
@@ -130,8 +131,9 @@ std::string format_junit(const Verdicts& verdicts, const std::string& root) {
     for (const TestVerdict* v : tests) {
       ++c.tests;
       if (v->verdict == "skipped") ++c.skipped;
-      if (v->failures > 0 && v->failures == v->runs)
+      if (v->failures > 0 && v->failures == v->runs) {
         ++(v->failing.front().outcome == "fail" ? c.failures : c.errors);
+      }
       c.time += v->runs > 0 ? static_cast<double>(v->total_duration_ns) / v->runs / 1e9 : 0;
       testcase(cases, *v, root);
     }

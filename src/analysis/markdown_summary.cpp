@@ -1,6 +1,8 @@
 // The GitHub step summary (Markdown); see report_formats.hpp.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "analysis/report_formats.hpp"
 #include "analysis/report_util.hpp"
 
@@ -26,36 +28,49 @@ std::string icon(const std::string& verdict) {
   return "❌";
 }
 
+bool passed_or_skipped(const TestVerdict& v) { return v.verdict == "passed" || v.verdict == "skipped"; }
+
+// "1 flaky, 3 passed": how many tests got each verdict, in the table's order.
+std::string verdict_counts(const Verdicts& verdicts) {
+  std::string counts;
+  for (const char* verdict : {"flaky", "crashed", "timed out", "failed", "passed", "skipped"}) {
+    const auto n = std::count_if(verdicts.tests.begin(), verdicts.tests.end(),
+                                 [&](const TestVerdict& v) { return v.verdict == verdict; });
+    if (n > 0) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, verdict);
+  }
+  return counts;
+}
+
+// One table row for test `v`.
+std::string table_row(const TestVerdict& v, const std::string& root) {
+  std::string rate =
+      fmt::format("{} ({}–{})", percent(v.failure_rate), percent(v.ci95.low), percent(v.ci95.high));
+  if (v.rules_out_above) rate += fmt::format("; rules out > {}", percent(*v.rules_out_above));
+  const std::string artifacts =
+      v.failures > 0 ? fmt::format("`{}`", detail::joined(root, v.example_artifacts)) : std::string();
+  return fmt::format("| {} {} | {} | {} | {} | {} | {} |\n", icon(v.verdict), v.verdict,
+                     cell(detail::display_name(v)), v.runs, v.failures, rate, artifacts);
+}
+
 }  // namespace
 
 std::string format_markdown(const Verdicts& verdicts, const std::string& root) {
-  int not_passed = 0;
-  for (const TestVerdict& v : verdicts.tests) not_passed += v.verdict != "passed" && v.verdict != "skipped";
-  std::string counts;
-  for (const char* verdict : {"flaky", "crashed", "timed out", "failed", "passed", "skipped"}) {
-    int n = 0;
-    for (const TestVerdict& v : verdicts.tests) n += v.verdict == verdict;
-    if (n > 0) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, verdict);
-  }
-  std::string out =
-      fmt::format("### testscope: {} ({} execution{}{})\n\n", counts, verdicts.executions.total,
-                  verdicts.executions.total == 1 ? "" : "s", verdicts.interrupted ? ", interrupted" : "");
+  const auto not_passed = std::count_if(verdicts.tests.begin(), verdicts.tests.end(),
+                                        [](const TestVerdict& v) { return !passed_or_skipped(v); });
+  std::string out = fmt::format("### testscope: {} ({} execution{}{})\n\n", verdict_counts(verdicts),
+                                verdicts.executions.total, verdicts.executions.total == 1 ? "" : "s",
+                                verdicts.interrupted ? ", interrupted" : "");
   out += "| verdict | test | runs | failures | failure rate (95% CI) | artifacts |\n";
   out += "|---|---|---:|---:|---|---|\n";
   for (const TestVerdict& v : verdicts.tests) {
-    if (not_passed > 0 && (v.verdict == "passed" || v.verdict == "skipped")) continue;
-    std::string rate =
-        fmt::format("{} ({}–{})", percent(v.failure_rate), percent(v.ci95.low), percent(v.ci95.high));
-    if (v.rules_out_above) rate += fmt::format("; rules out > {}", percent(*v.rules_out_above));
-    const std::string artifacts =
-        v.failures > 0 ? fmt::format("`{}`", detail::joined(root, v.example_artifacts)) : std::string();
-    out += fmt::format("| {} {} | {} | {} | {} | {} | {} |\n", icon(v.verdict), v.verdict,
-                       cell(detail::display_name(v)), v.runs, v.failures, rate, artifacts);
+    if (not_passed > 0 && passed_or_skipped(v)) continue;
+    out += table_row(v, root);
   }
   if (not_passed > 0) {
     const std::size_t hidden = verdicts.tests.size() - static_cast<std::size_t>(not_passed);
-    if (hidden > 0)
+    if (hidden > 0) {
       out += fmt::format("\n{} more test{} passed or skipped.\n", hidden, hidden == 1 ? "" : "s");
+    }
   }
   return out + "\n";
 }

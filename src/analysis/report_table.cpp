@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "analysis/report_formats.hpp"
@@ -30,8 +31,9 @@ std::string verdict_counts(const Verdicts& verdicts) {
     ++counts.back().second;
   }
   std::string text;
-  for (const auto& [verdict, count] : counts)
+  for (const auto& [verdict, count] : counts) {
     text += fmt::format("{}{} {}", text.empty() ? "" : ", ", count, verdict);
+  }
   return text;
 }
 
@@ -54,10 +56,11 @@ std::string format_table(const Verdicts& verdicts, const std::string& root, bool
                     percent(v.failure_rate), fmt::format("{}-{}", percent(v.ci95.low), percent(v.ci95.high)),
                     note});
   }
-  std::size_t w[6] = {};
+  std::array<std::size_t, 6> w = {};  // column widths; the last column (note) is not padded
   for (const Row& r : rows) {
-    const std::string* cells[6] = {&r.verdict, &r.name, &r.runs, &r.failures, &r.rate, &r.ci};
-    for (int i = 0; i < 6; ++i) w[i] = std::max(w[i], cells[i]->size());
+    const std::array<const std::string*, 6> cells = {&r.verdict,  &r.name, &r.runs,
+                                                     &r.failures, &r.rate, &r.ci};
+    for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::max(w[i], cells[i]->size());
   }
   std::string out;
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -71,9 +74,9 @@ std::string format_table(const Verdicts& verdicts, const std::string& root, bool
   }
   const ExecutionCounts& e = verdicts.executions;
   std::string ends = fmt::format("{} passed", e.passed);
-  if (e.failed) ends += fmt::format(", {} failed", e.failed);
-  if (e.crashed) ends += fmt::format(", {} crashed", e.crashed);
-  if (e.timed_out) ends += fmt::format(", {} timed out", e.timed_out);
+  if (e.failed != 0) ends += fmt::format(", {} failed", e.failed);
+  if (e.crashed != 0) ends += fmt::format(", {} crashed", e.crashed);
+  if (e.timed_out != 0) ends += fmt::format(", {} timed out", e.timed_out);
   out += fmt::format("\n{} execution{} ({}){}; verdicts: {}\n", e.total, e.total == 1 ? "" : "s", ends,
                      verdicts.interrupted ? ", then interrupted" : "", verdict_counts(verdicts));
   return out;

@@ -1,18 +1,28 @@
 #include "analysis/verdicts.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <map>
+#include <string_view>
 
 namespace testscope::analysis {
 namespace {
 
-int verdict_rank(const std::string& verdict) {
-  static const char* const kOrder[] = {"flaky", "crashed", "timed out", "failed", "passed", "skipped"};
-  for (int i = 0; i < 6; ++i) {
-    if (verdict == kOrder[i]) return i;
-  }
-  return 6;
+// Position of `verdict` in the report's order; unknown verdicts go last.
+std::size_t verdict_rank(const std::string& verdict) {
+  static constexpr std::array<std::string_view, 6> kOrder = {"flaky",  "crashed", "timed out",
+                                                             "failed", "passed",  "skipped"};
+  return static_cast<std::size_t>(std::find(kOrder.begin(), kOrder.end(), verdict) - kOrder.begin());
+}
+
+// The report's order: by verdict, then the highest failure rate first, then by name.
+bool report_order(const TestVerdict& a, const TestVerdict& b) {
+  const std::size_t ra = verdict_rank(a.verdict);
+  const std::size_t rb = verdict_rank(b.verdict);
+  if (ra != rb) return ra < rb;
+  if (a.failure_rate != b.failure_rate) return a.failure_rate > b.failure_rate;
+  return a.name < b.name;
 }
 
 void add_attempt(TestVerdict& v, const std::string& outcome, FailingAttempt failing,
@@ -59,12 +69,50 @@ void finish(TestVerdict& v) {
 }
 
 std::string program_message(const ExecutionRecord& r) {
-  if (r.outcome == "timeout")
+  if (r.outcome == "timeout") {
     return "timed out after " + std::to_string(r.duration_ns / 1000000) + " ms; process group killed";
-  if (r.signal != 0)
+  }
+  if (r.signal != 0) {
     return "killed by signal " + std::to_string(r.signal) + " (" + signal_name(r.signal) + ")";
+  }
   if (r.outcome == "crash") return "ended without finishing run.json";
   return "exit code " + std::to_string(r.exit_code) + " with no failing test";
+}
+
+void count_execution(ExecutionCounts& counts, const std::string& outcome) {
+  ++counts.total;
+  if (outcome == "pass") ++counts.passed;
+  if (outcome == "fail") ++counts.failed;
+  if (outcome == "crash") ++counts.crashed;
+  if (outcome == "timeout") ++counts.timed_out;
+}
+
+// Adds execution `e`'s test attempts to `tests` (by full name) and its whole-program
+// attempt to `program`.
+void add_execution(const Execution& e, std::map<std::string, TestVerdict>& tests, TestVerdict& program) {
+  const ExecutionRecord& r = e.record;
+  bool a_test_failed = false;
+  for (const TestAttempt& t : e.tests) {
+    TestVerdict& v = tests[t.full_name];
+    if (v.name.empty()) {
+      v.name = t.full_name;
+      v.suite = t.suite;
+      v.case_name = t.name;
+      v.id = t.id;
+      v.kind = "test";
+    }
+    const std::string folder = (e.dir.empty() ? "" : e.dir + "/") + "tests/" + t.id;
+    add_attempt(v, t.outcome, {r.name, t.outcome, folder, t.message, t.duration_ns}, t.duration_ns);
+    a_test_failed = a_test_failed || (t.outcome != "pass" && t.outcome != "skip");
+  }
+  // The whole program fails where no test's summary explains it: a crash, a timeout,
+  // or a non-zero exit with every finished test passing.
+  std::string program_outcome = "pass";
+  if (r.outcome == "crash" || r.outcome == "timeout") program_outcome = r.outcome;
+  if (r.outcome == "fail" && !a_test_failed) program_outcome = "fail";
+  const std::string folder = e.dir.empty() ? "." : e.dir;
+  add_attempt(program, program_outcome, {r.name, program_outcome, folder, program_message(r), r.duration_ns},
+              r.duration_ns);
 }
 
 }  // namespace
@@ -82,34 +130,8 @@ Verdicts compute_verdicts(const ArtifactTree& tree) {
   program.name = tree.program;
   program.kind = "program";
   for (const Execution& e : tree.executions) {
-    const ExecutionRecord& r = e.record;
-    ++out.executions.total;
-    if (r.outcome == "pass") ++out.executions.passed;
-    if (r.outcome == "fail") ++out.executions.failed;
-    if (r.outcome == "crash") ++out.executions.crashed;
-    if (r.outcome == "timeout") ++out.executions.timed_out;
-    bool a_test_failed = false;
-    for (const TestAttempt& t : e.tests) {
-      TestVerdict& v = tests[t.full_name];
-      if (v.name.empty()) {
-        v.name = t.full_name;
-        v.suite = t.suite;
-        v.case_name = t.name;
-        v.id = t.id;
-        v.kind = "test";
-      }
-      const std::string folder = (e.dir.empty() ? "" : e.dir + "/") + "tests/" + t.id;
-      add_attempt(v, t.outcome, {r.name, t.outcome, folder, t.message, t.duration_ns}, t.duration_ns);
-      a_test_failed = a_test_failed || (t.outcome != "pass" && t.outcome != "skip");
-    }
-    // The whole program fails where no test's summary explains it: a crash, a timeout,
-    // or a non-zero exit with every finished test passing.
-    std::string program_outcome = "pass";
-    if (r.outcome == "crash" || r.outcome == "timeout") program_outcome = r.outcome;
-    if (r.outcome == "fail" && !a_test_failed) program_outcome = "fail";
-    const std::string folder = e.dir.empty() ? "." : e.dir;
-    add_attempt(program, program_outcome,
-                {r.name, program_outcome, folder, program_message(r), r.duration_ns}, r.duration_ns);
+    count_execution(out.executions, e.record.outcome);
+    add_execution(e, tests, program);
   }
   for (auto& [name, v] : tests) {
     finish(v);
@@ -117,12 +139,7 @@ Verdicts compute_verdicts(const ArtifactTree& tree) {
   }
   finish(program);
   if (program.failures > 0 || out.tests.empty()) out.tests.push_back(std::move(program));
-  std::stable_sort(out.tests.begin(), out.tests.end(), [](const TestVerdict& a, const TestVerdict& b) {
-    const int ra = verdict_rank(a.verdict), rb = verdict_rank(b.verdict);
-    if (ra != rb) return ra < rb;
-    if (a.failure_rate != b.failure_rate) return a.failure_rate > b.failure_rate;
-    return a.name < b.name;
-  });
+  std::stable_sort(out.tests.begin(), out.tests.end(), report_order);
   for (const Problem& p : tree.problems) {
     const auto relative = p.path.lexically_relative(tree.root);
     out.problems.push_back({relative.empty() ? p.path : relative, p.message});

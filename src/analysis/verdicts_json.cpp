@@ -42,8 +42,9 @@ std::string verdicts_json(const Verdicts& verdicts) {
          {"failing", failing}});
   }
   ordered_json problems = ordered_json::array();
-  for (const Problem& p : verdicts.problems)
+  for (const Problem& p : verdicts.problems) {
     problems.push_back({{"path", p.path.generic_string()}, {"message", p.message}});
+  }
   const ExecutionCounts& e = verdicts.executions;
   const ordered_json doc = {{"schema", 1},
                             {"confidence", 0.95},

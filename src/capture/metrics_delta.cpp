@@ -9,11 +9,16 @@ namespace {
 
 MetricKind kind_of(prometheus::MetricType type) {
   switch (type) {
-    case prometheus::MetricType::Counter: return MetricKind::kCounter;
-    case prometheus::MetricType::Gauge: return MetricKind::kGauge;
-    case prometheus::MetricType::Histogram: return MetricKind::kHistogram;
-    case prometheus::MetricType::Summary: return MetricKind::kSummary;
-    default: return MetricKind::kUntyped;
+    case prometheus::MetricType::Counter:
+      return MetricKind::kCounter;
+    case prometheus::MetricType::Gauge:
+      return MetricKind::kGauge;
+    case prometheus::MetricType::Histogram:
+      return MetricKind::kHistogram;
+    case prometheus::MetricType::Summary:
+      return MetricKind::kSummary;
+    default:
+      return MetricKind::kUntyped;
   }
 }
 
@@ -41,9 +46,15 @@ MetricsSnapshot MetricsSnapshot::take() {
       for (const auto& label : metric.label) sample.labels.emplace_back(label.name, label.value);
       std::sort(sample.labels.begin(), sample.labels.end());
       switch (sample.kind) {
-        case MetricKind::kCounter: sample.value = metric.counter.value; break;
-        case MetricKind::kGauge: sample.value = metric.gauge.value; break;
-        case MetricKind::kUntyped: sample.value = metric.untyped.value; break;
+        case MetricKind::kCounter:
+          sample.value = metric.counter.value;
+          break;
+        case MetricKind::kGauge:
+          sample.value = metric.gauge.value;
+          break;
+        case MetricKind::kUntyped:
+          sample.value = metric.untyped.value;
+          break;
         case MetricKind::kSummary:
           sample.count = metric.summary.sample_count;
           sample.sum = metric.summary.sample_sum;
@@ -84,7 +95,8 @@ std::vector<MetricSample> MetricsSnapshot::since(const MetricsSnapshot& before) 
       }
       case MetricKind::kSummary:
       case MetricKind::kHistogram: {
-        const bool reset = old == nullptr || now.count < old->count || old->buckets.size() != now.buckets.size();
+        const bool reset =
+            old == nullptr || now.count < old->count || old->buckets.size() != now.buckets.size();
         if (!reset) {
           delta.count = now.count - old->count;
           delta.sum = now.sum - old->sum;

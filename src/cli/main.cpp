@@ -3,13 +3,16 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
 #include "cli/report_command.hpp"
 #include "cli/run_command.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int testscope_main(int argc, char** argv) {
   CLI::App app("testscope: run test programs many times, tell flaky tests from broken ones", "testscope");
   app.set_version_flag("--version", TESTSCOPE_VERSION);
   app.require_subcommand(1);
@@ -40,4 +43,17 @@ int main(int argc, char** argv) {
   if (run->parsed()) return testscope::cli::run_command(run_options);
   if (report->parsed()) return testscope::cli::report_command(report_options);
   return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return testscope_main(argc, argv);
+  } catch (const std::exception& e) {
+    // Not expected (the commands report their own errors), but an input error, such as an
+    // output folder that vanished midway, is no reason to abort with a core dump.
+    std::fprintf(stderr, "testscope: %s\n", e.what());
+    return 2;
+  }
 }

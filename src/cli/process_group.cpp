@@ -1,14 +1,28 @@
 #include "cli/process_group.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
+#include <unistd.h>  // environ
 
+#include <csignal>
 #include <cstring>
-
-extern char** environ;
+#include <system_error>
 
 namespace testscope::cli {
+namespace {
+
+// A null-terminated array of pointers into `strings`, as posix_spawn wants. Its parameters
+// are `char* const[]` though it never writes through them; pointing at strings we own and
+// may change needs no const_cast.
+std::vector<char*> c_string_array(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
 
 pid_t spawn_in_new_group(const std::vector<std::string>& argv, const std::vector<std::string>& environment,
                          const std::string& log_path, std::string& error) {
@@ -37,18 +51,16 @@ pid_t spawn_in_new_group(const std::vector<std::string>& argv, const std::vector
   posix_spawnattr_setpgroup(&attributes, 0);
   posix_spawnattr_setflags(&attributes,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  std::vector<std::string> environment_copy = environment;
+  const std::vector<char*> args = c_string_array(argv_copy);
+  const std::vector<char*> envp = c_string_array(environment_copy);
   pid_t pid = -1;
   const int rc = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (rc != 0) {
-    error = argv[0] + ": " + std::strerror(rc);
+    error = argv[0] + ": " + std::generic_category().message(rc);
     return -1;
   }
   return pid;

@@ -46,8 +46,9 @@ int report_command(const ReportOptions& o) {
   }
   std::fflush(stdout);
   bool written = true;
-  if (!o.junit.empty())
+  if (!o.junit.empty()) {
     written = write_to(o.junit, analysis::format_junit(*verdicts, o.out), std::ios::trunc);
+  }
   if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary != nullptr && *summary != '\0') {
     written = write_to(summary, analysis::format_markdown(*verdicts, o.out), std::ios::app) && written;
   }

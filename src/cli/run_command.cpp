@@ -30,9 +30,8 @@ CLI::AsNumberWithUnit duration_units() {
 }
 
 CLI::Validator positive_duration() {
-  return CLI::Validator(
-      [](const std::string& seconds) { return std::stod(seconds) > 0 ? "" : "must be longer than 0"; },
-      "DURATION");
+  return {[](const std::string& seconds) { return std::stod(seconds) > 0 ? "" : "must be longer than 0"; },
+          "DURATION"};
 }
 
 // Makes `out` ready for a new run: a previous run's files are replaced; a folder that is

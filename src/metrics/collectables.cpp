@@ -13,19 +13,20 @@ struct Collectables {
 };
 
 Collectables& collectables() {
-  static auto* instance = new Collectables();  // NOLINT(cppcoreguidelines-owning-memory): outlives static destructors
+  // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): leaked on purpose, outlives static destructors
+  static auto* instance = new Collectables();
   return *instance;
 }
 
 }  // namespace
 
 std::shared_ptr<prometheus::Registry> default_registry() {
-  static const std::shared_ptr<prometheus::Registry> registry = [] {
+  static const std::shared_ptr<prometheus::Registry> kRegistry = [] {
     auto r = std::make_shared<prometheus::Registry>();
     register_collectable(r);
     return r;
   }();
-  return registry;
+  return kRegistry;
 }
 
 void register_collectable(const std::weak_ptr<prometheus::Collectable>& collectable) {

@@ -24,7 +24,9 @@ void TickClock::refine() noexcept {
   }
   const std::int64_t mono = mono_now_ns();
   const std::uint64_t ticks = now_ticks();
-  if (ticks > ticks0_) ns_per_tick_ = static_cast<double>(mono - mono0_) / static_cast<double>(ticks - ticks0_);
+  if (ticks > ticks0_) {
+    ns_per_tick_ = static_cast<double>(mono - mono0_) / static_cast<double>(ticks - ticks0_);
+  }
 #endif
 }
 

@@ -69,8 +69,7 @@ std::optional<SpanContext> SpanContext::from_traceparent(std::string_view header
   if (!parse_hex(header.substr(0, 2), version) || version == 0xff ||
       !parse_hex(header.substr(3, 16), context.trace_id.hi) ||
       !parse_hex(header.substr(19, 16), context.trace_id.lo) ||
-      !parse_hex(header.substr(36, 16), context.span_id) ||
-      !parse_hex(header.substr(53, 2), flags)) {
+      !parse_hex(header.substr(36, 16), context.span_id) || !parse_hex(header.substr(53, 2), flags)) {
     return std::nullopt;
   }
   if (version == 0 && header.size() != kLength) return std::nullopt;

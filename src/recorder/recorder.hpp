@@ -23,15 +23,15 @@ namespace testscope::detail {
 struct ThreadBuffer {
   std::byte* data = nullptr;
   std::size_t capacity = 0;
-  std::atomic<std::size_t> head{0};        // (owner) bytes published
-  std::atomic<std::uint32_t> epoch{0};     // (owner) epoch the data belongs to
-  std::atomic<std::uint64_t> dropped{0};   // (owner) records dropped in this epoch
-  std::atomic<bool> retired{false};        // the owning thread has exited
+  std::atomic<std::size_t> head{0};       // (owner) bytes published
+  std::atomic<std::uint32_t> epoch{0};    // (owner) epoch the data belongs to
+  std::atomic<std::uint64_t> dropped{0};  // (owner) records dropped in this epoch
+  std::atomic<bool> retired{false};       // the owning thread has exited
   std::uint64_t os_tid = 0;
-  std::uint32_t thread_index = 0;          // 1, 2, ... in order of first use
+  std::uint32_t thread_index = 0;  // 1, 2, ... in order of first use
   std::mutex name_mutex;
-  std::string name;                        // guarded by name_mutex
-  bool custom_name = false;                // guarded by name_mutex: set_thread_name() was used
+  std::string name;          // guarded by name_mutex
+  bool custom_name = false;  // guarded by name_mutex: set_thread_name() was used
 };
 
 // What capture sees of one buffer at the end of a test.

@@ -34,7 +34,9 @@ struct Registry {
 };
 
 Registry& registry() noexcept {
-  // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,bugprone-unhandled-exception-at-new): leaked on purpose; no memory at first use leaves nothing to recover
+  // Leaked on purpose (never destroyed, as said above). Out of memory at first use leaves
+  // nothing to recover, so std::bad_alloc may end the program here (noexcept).
+  // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,bugprone-unhandled-exception-at-new): see comment above
   static auto* instance = new Registry();
   return *instance;
 }
@@ -58,9 +60,9 @@ struct ThreadExit {
   ThreadExit& operator=(ThreadExit&&) = delete;
   ~ThreadExit() {
     if (ThreadState* state = t_state) {
+      const std::unique_ptr<ThreadState> owned(state);  // register_thread() released it to t_state
       t_state = nullptr;
       state->buffer->retired.store(true, std::memory_order_release);
-      delete state;  // NOLINT(cppcoreguidelines-owning-memory)
     }
   }
 };
@@ -83,8 +85,8 @@ ThreadBuffer* acquire_buffer(Registry& reg) {
     }
   }
   const std::size_t capacity = buffer_capacity();
-  void* memory = mmap(nullptr, capacity, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* memory =
+      mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (memory == MAP_FAILED) return nullptr;
   auto buffer = std::make_unique<ThreadBuffer>();
   buffer->data = static_cast<std::byte*>(memory);
@@ -179,8 +181,8 @@ void for_each_buffer(const std::function<void(const BufferView&)>& visit) {
       std::lock_guard<std::mutex> name_lock(buffer->name_mutex);
       name = buffer->name;
     }
-    visit(BufferView{buffer->data, size, buffer->dropped.load(std::memory_order_relaxed),
-                     buffer->os_tid, buffer->thread_index, std::move(name)});
+    visit(BufferView{buffer->data, size, buffer->dropped.load(std::memory_order_relaxed), buffer->os_tid,
+                     buffer->thread_index, std::move(name)});
   }
 }
 

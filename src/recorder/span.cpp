@@ -1,19 +1,19 @@
 // Span begin/end and the attribute, event and status records: the hot path.
 #include "testscope/span.hpp"
 
-#include "testscope/log.hpp"
-
 #include <cstring>
 
 #include "recorder/clock.hpp"
 #include "recorder/thread_state.hpp"
+#include "testscope/log.hpp"
 
 namespace testscope {
 namespace detail {
 namespace {
 
 std::size_t site_slot(const char* file, std::uint32_t line, std::size_t name_len) noexcept {
-  auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(file));  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): hashing an address
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): hashing an address
+  auto h = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(file));
   h ^= (static_cast<std::uint64_t>(line) << 20U) ^ name_len;
   h *= 0x9E3779B97F4A7C15ULL;
   return static_cast<std::size_t>(h >> 58U);  // 64 slots
@@ -21,12 +21,11 @@ std::size_t site_slot(const char* file, std::uint32_t line, std::size_t name_len
 
 // Site id for (name, location), writing a kSite record the first time this epoch.
 // Returns 0 when the record could not be written.
-std::uint32_t site_id(ThreadState& state, std::string_view name, const char* file,
-                      const char* function, std::uint32_t line) noexcept {
+std::uint32_t site_id(ThreadState& state, std::string_view name, const char* file, const char* function,
+                      std::uint32_t line) noexcept {
   SiteEntry& entry = state.sites[site_slot(file, line, name.size())];
-  if (entry.epoch == state.epoch && entry.file == file && entry.line == line &&
-      entry.function == function && entry.name_len == name.size() &&
-      same_bytes(entry.name.data(), name.data(), name.size())) {
+  if (entry.epoch == state.epoch && entry.file == file && entry.line == line && entry.function == function &&
+      entry.name_len == name.size() && same_bytes(entry.name.data(), name.data(), name.size())) {
     return entry.id;
   }
   name = clamp(name);
@@ -70,8 +69,7 @@ void write_begin(ThreadState& state, std::uint32_t site, const SpanContext& self
   std::byte* at = reserve(state, kSize);
   if (at == nullptr) return;
   write_header(at, RecordKind::kBegin, 0, kSize, site);
-  const BeginPayload payload{self.span_id, parent_id, self.trace_id.hi, self.trace_id.lo,
-                             now_ticks()};
+  const BeginPayload payload{self.span_id, parent_id, self.trace_id.hi, self.trace_id.lo, now_ticks()};
   std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
   commit(state, kSize);
 }
@@ -87,8 +85,8 @@ void write_end(ThreadState& state, std::uint64_t span_id) noexcept {
   commit(state, kSize);
 }
 
-void write_value(ThreadState& state, RecordKind kind, std::uint64_t span_id,
-                 std::string_view key, const AttributeValue& value) noexcept {
+void write_value(ThreadState& state, RecordKind kind, std::uint64_t span_id, std::string_view key,
+                 const AttributeValue& value) noexcept {
   key = clamp(key);
   std::string_view text;
   std::uint64_t bits = 0;
@@ -109,8 +107,7 @@ void write_value(ThreadState& state, RecordKind kind, std::uint64_t span_id,
       bits = value.as_bool() ? 1 : 0;
       break;
   }
-  const std::size_t size =
-      padded(sizeof(RecordHeader) + sizeof(ValuePayload) + key.size() + text.size());
+  const std::size_t size = padded(sizeof(RecordHeader) + sizeof(ValuePayload) + key.size() + text.size());
   std::byte* at = reserve(state, size);
   if (at == nullptr) return;
   write_header(at, kind, static_cast<std::uint8_t>(value.type()), size,
@@ -183,14 +180,12 @@ void record_status(std::uint64_t span_id, std::uint8_t code, std::string_view me
 
 }  // namespace detail
 
-void Span::begin(std::string_view name, const SourceLocation& location,
-                 const SpanContext* parent) noexcept {
+void Span::begin(std::string_view name, const SourceLocation& location, const SpanContext* parent) noexcept {
   detail::ThreadState* state = detail::thread_state();
   if (state == nullptr) return;
-  const SpanContext parent_context =
-      parent != nullptr && parent->valid()
-          ? *parent
-          : (state->current.valid() ? state->current : detail::root_context());
+  const SpanContext parent_context = parent != nullptr && parent->valid()
+                                         ? *parent
+                                         : (state->current.valid() ? state->current : detail::root_context());
   id_ = detail::next_random(*state);
   trace_hi_ = parent_context.trace_id.hi;
   trace_lo_ = parent_context.trace_id.lo;
@@ -200,8 +195,7 @@ void Span::begin(std::string_view name, const SourceLocation& location,
   previous_sampled_ = state->current.sampled;
   epoch_ = state->epoch;
   state->current = SpanContext{parent_context.trace_id, id_, parent_context.sampled};
-  const std::uint32_t site =
-      detail::site_id(*state, name, location.file, location.function, location.line);
+  const std::uint32_t site = detail::site_id(*state, name, location.file, location.function, location.line);
   detail::write_begin(*state, site, state->current, parent_context.span_id);
   recording_ = true;
 }
@@ -213,7 +207,8 @@ void Span::finish() noexcept {
   detail::write_end(*state, id_);
   // A span begun in an earlier test leaves the new test's context alone.
   if (state->epoch == epoch_ && state->current.span_id == id_) {
-    state->current = SpanContext{TraceId{previous_trace_hi_, previous_trace_lo_}, previous_span_, previous_sampled_};
+    state->current =
+        SpanContext{TraceId{previous_trace_hi_, previous_trace_lo_}, previous_span_, previous_sampled_};
   }
 }
 
@@ -232,12 +227,18 @@ void set_thread_name(std::string_view name) noexcept { detail::set_thread_name_i
 
 std::string_view to_string(Severity severity) noexcept {
   switch (severity) {
-    case Severity::kTrace: return "TRACE";
-    case Severity::kDebug: return "DEBUG";
-    case Severity::kInfo: return "INFO";
-    case Severity::kWarn: return "WARN";
-    case Severity::kError: return "ERROR";
-    case Severity::kFatal: return "FATAL";
+    case Severity::kTrace:
+      return "TRACE";
+    case Severity::kDebug:
+      return "DEBUG";
+    case Severity::kInfo:
+      return "INFO";
+    case Severity::kWarn:
+      return "WARN";
+    case Severity::kError:
+      return "ERROR";
+    case Severity::kFatal:
+      return "FATAL";
   }
   return "INFO";
 }

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <string_view>
 
-#include "recorder/records.hpp"
 #include "recorder/recorder.hpp"
+#include "recorder/records.hpp"
 #include "testscope/context.hpp"
 
 namespace testscope::detail {
@@ -30,12 +30,12 @@ struct ThreadState {
   ThreadBuffer* buffer = nullptr;
   std::byte* data = nullptr;  // buffer->data and buffer->capacity, one load away
   std::size_t capacity = 0;
-  std::size_t head = 0;       // mirror of buffer->head, owner-private
-  bool full = false;          // a record was dropped: drop the rest of the epoch
+  std::size_t head = 0;  // mirror of buffer->head, owner-private
+  bool full = false;     // a record was dropped: drop the rest of the epoch
   std::uint32_t epoch = 0;
   std::uint32_t next_site = 0;
   std::uint64_t rng = 0;
-  SpanContext current;        // innermost open span or attached context
+  SpanContext current;  // innermost open span or attached context
   std::array<SiteEntry, 64> sites;
 };
 
@@ -112,7 +112,10 @@ inline void copy_bytes(std::byte* to, const char* from, std::size_t n) noexcept 
 // memcmp(a, b, n) == 0, the same way.
 inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
   if (n >= 8 && n <= 16) {
-    std::uint64_t a0 = 0, a1 = 0, b0 = 0, b1 = 0;  // NOLINT(readability-isolate-declaration)
+    std::uint64_t a0 = 0;
+    std::uint64_t a1 = 0;
+    std::uint64_t b0 = 0;
+    std::uint64_t b1 = 0;
     std::memcpy(&a0, a, 8);
     std::memcpy(&b0, b, 8);
     std::memcpy(&a1, a + n - 8, 8);

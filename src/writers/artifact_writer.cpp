@@ -1,6 +1,7 @@
 // The artifact tree: folder names for tests, atomic file writes, and the run's identity.
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -93,10 +94,10 @@ std::string test_id(std::string_view full_name) {
     changed = true;
   }
   if (changed) {
-    char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "-%012llx",
+    std::array<char, 16> suffix{};
+    std::snprintf(suffix.data(), suffix.size(), "-%012llx",
                   static_cast<unsigned long long>(fnv1a(full_name) & 0xFFFFFFFFFFFFULL));
-    id += suffix;
+    id += suffix.data();
   }
   return id;
 }
@@ -107,8 +108,8 @@ RunInfo describe_this_run(int argc, const char* const* argv) {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   run.start_unix_ns = static_cast<std::int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-  char host[256] = {};
-  if (gethostname(host, sizeof host - 1) == 0) run.host = host;
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) == 0) run.host = host.data();
   run.pid = static_cast<std::int64_t>(getpid());
   if (const char* parent = std::getenv("TRACEPARENT")) {
     if (auto context = SpanContext::from_traceparent(parent)) run.parent = *context;

@@ -58,7 +58,7 @@ std::string run_json(const RunInfo& run) {
     w.Null();
   }
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
 }  // namespace testscope

@@ -18,7 +18,8 @@ namespace testscope::analysis {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kTree = fs::path(TESTSCOPE_FIXTURES_DIR) / "verdicts_tree";
+// The hand-made tree (a function, not a global: building a path may throw).
+fs::path verdicts_tree() { return fs::path(TESTSCOPE_FIXTURES_DIR) / "verdicts_tree"; }
 
 std::string slurp(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -44,7 +45,7 @@ const TestVerdict& find(const Verdicts& v, const std::string& name) {
 }
 
 TEST(Verdicts, FixtureTreeCounts) {
-  const Verdicts v = compute_verdicts(load_artifact_tree(kTree));
+  const Verdicts v = compute_verdicts(load_artifact_tree(verdicts_tree()));
   EXPECT_EQ(v.executions.total, 10);
   EXPECT_EQ(v.executions.crashed, 1);  // runs/10: run.json never finished
 
@@ -52,7 +53,7 @@ TEST(Verdicts, FixtureTreeCounts) {
   EXPECT_EQ(flaky.verdict, "flaky");
   EXPECT_EQ(flaky.runs, 9);
   EXPECT_EQ(flaky.failures, 2);
-  ASSERT_EQ(flaky.failing.size(), 2u);
+  ASSERT_EQ(flaky.failing.size(), 2U);
   EXPECT_EQ(flaky.failing[0].artifacts, "runs/3/tests/Demo.Flaky");
   EXPECT_EQ(flaky.failing[1].execution, "7");
   EXPECT_FALSE(flaky.rules_out_above.has_value());
@@ -82,8 +83,8 @@ TEST(Verdicts, FixtureTreeCounts) {
 // Byte positions are nlohmann's, counted from 1: a 57-byte file that ends mid-string fails
 // at byte 58, the end of input.
 TEST(Verdicts, ProblemsNameThePathAndWhatIsWrong) {
-  const Verdicts v = compute_verdicts(load_artifact_tree(kTree));
-  ASSERT_EQ(v.problems.size(), 2u);
+  const Verdicts v = compute_verdicts(load_artifact_tree(verdicts_tree()));
+  ASSERT_EQ(v.problems.size(), 2U);
   EXPECT_EQ(v.problems[0].path, fs::path("runs/5/tests/Demo.Passes/summary.json"));
   EXPECT_NE(v.problems[0].message.find("not valid JSON at byte 58"), std::string::npos)
       << v.problems[0].message;
@@ -97,13 +98,13 @@ TEST(Verdicts, ProblemsNameThePathAndWhatIsWrong) {
 TEST(Verdicts, CorruptManifestAndWrongFieldsAreProblemsTheRestIsRead) {
   const fs::path tree = fs::temp_directory_path() / ("verdicts_test_" + std::to_string(::getpid()));
   fs::remove_all(tree);
-  fs::copy(kTree, tree, fs::copy_options::recursive);
+  fs::copy(verdicts_tree(), tree, fs::copy_options::recursive);
   std::ofstream(tree / "testscope-run.json") << R"({"schema": 1, "executions": [)";
   std::ofstream(tree / "runs/2/tests/Demo.Flaky/summary.json")
       << R"({"schema": 1, "test": {"full_name": 7}})";
   const Verdicts v = compute_verdicts(load_artifact_tree(tree));
   fs::remove_all(tree);
-  ASSERT_EQ(v.problems.size(), 4u);
+  ASSERT_EQ(v.problems.size(), 4U);
   EXPECT_EQ(v.problems[0].path, fs::path("testscope-run.json"));
   EXPECT_NE(v.problems[0].message.find("byte 30"), std::string::npos) << v.problems[0].message;
   EXPECT_EQ(v.problems[1].path, fs::path("runs/2/tests/Demo.Flaky/summary.json"));
@@ -113,19 +114,19 @@ TEST(Verdicts, CorruptManifestAndWrongFieldsAreProblemsTheRestIsRead) {
 }
 
 TEST(Verdicts, MissingTreeIsAnError) {
-  EXPECT_THROW(load_artifact_tree(kTree / "no_such_folder"), std::runtime_error);
-  EXPECT_THROW(load_artifact_tree(kTree / "runs/1/tests/Demo.Flaky"), std::runtime_error);
+  EXPECT_THROW(load_artifact_tree(verdicts_tree() / "no_such_folder"), std::runtime_error);
+  EXPECT_THROW(load_artifact_tree(verdicts_tree() / "runs/1/tests/Demo.Flaky"), std::runtime_error);
 }
 
 TEST(Verdicts, SingleExecutionRoot) {
-  const Verdicts v = compute_verdicts(load_artifact_tree(kTree / "runs/3"));
+  const Verdicts v = compute_verdicts(load_artifact_tree(verdicts_tree() / "runs/3"));
   EXPECT_EQ(v.executions.total, 1);
   EXPECT_EQ(find(v, "Demo.Flaky").verdict, "failed");
   EXPECT_EQ(find(v, "Demo.Flaky").example_artifacts, "tests/Demo.Flaky");
 }
 
 TEST(Golden, Table) {
-  const Verdicts v = compute_verdicts(load_artifact_tree(kTree));
+  const Verdicts v = compute_verdicts(load_artifact_tree(verdicts_tree()));
   expect_golden("table.txt", format_table(v, "OUT", false));
   const std::string coloured = format_table(v, "OUT", true);
   EXPECT_NE(coloured.find("\x1b["), std::string::npos);
@@ -133,7 +134,7 @@ TEST(Golden, Table) {
 }
 
 TEST(Golden, Json) {
-  const Verdicts v = compute_verdicts(load_artifact_tree(kTree));
+  const Verdicts v = compute_verdicts(load_artifact_tree(verdicts_tree()));
   const std::string text = verdicts_json(v);
   expect_golden("verdicts.json", text);
   const auto doc = nlohmann::json::parse(text);
@@ -142,11 +143,11 @@ TEST(Golden, Json) {
 }
 
 TEST(Golden, JUnit) {
-  expect_golden("junit.xml", format_junit(compute_verdicts(load_artifact_tree(kTree)), "OUT"));
+  expect_golden("junit.xml", format_junit(compute_verdicts(load_artifact_tree(verdicts_tree())), "OUT"));
 }
 
 TEST(Golden, Markdown) {
-  expect_golden("summary.md", format_markdown(compute_verdicts(load_artifact_tree(kTree)), "OUT"));
+  expect_golden("summary.md", format_markdown(compute_verdicts(load_artifact_tree(verdicts_tree())), "OUT"));
 }
 
 }  // namespace

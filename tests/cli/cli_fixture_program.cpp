@@ -3,10 +3,10 @@
 // executions (flaky across executions), hanging with a grandchild in its process group,
 // and dying of SIGSEGV.
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <string>

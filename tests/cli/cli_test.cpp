@@ -3,21 +3,19 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
+#include <unistd.h>  // environ
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
@@ -67,9 +65,12 @@ class CliTest : public ::testing::Test {
                                      0644);
     posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0644);
-    std::vector<char*> a, e;
+    std::vector<char*> a;
+    a.reserve(argv.size() + 1);
     for (auto& s : argv) a.push_back(s.data());
     a.push_back(nullptr);
+    std::vector<char*> e;
+    e.reserve(environment.size() + 1);
     for (auto& s : environment) e.push_back(s.data());
     e.push_back(nullptr);
     const auto cwd = fs::current_path();
@@ -104,6 +105,10 @@ class CliTest : public ::testing::Test {
     return false;
   }
 
+  // The test's own scratch folder, where testscope runs.
+  const fs::path& dir() const { return dir_; }
+
+ private:
   fs::path dir_;
 };
 
@@ -111,9 +116,9 @@ const json& test_named(const json& verdicts, const std::string& name) {
   for (const json& t : verdicts["tests"]) {
     if (t["name"] == name) return t;
   }
-  static const json none;
+  static const json kNone;
   ADD_FAILURE() << "no verdict for " << name << " in " << verdicts.dump();
-  return none;
+  return kNone;
 }
 
 TEST_F(CliTest, PassingProgramExitsZeroAndWritesTheTree) {
@@ -124,11 +129,11 @@ TEST_F(CliTest, PassingProgramExitsZeroAndWritesTheTree) {
   EXPECT_EQ(verdicts["schema"], 1);
   EXPECT_EQ(test_named(verdicts, "Cli.Passes")["runs"], 3);
   const json run = read_json("testscope-out/testscope-run.json");
-  ASSERT_EQ(run["executions"].size(), 3u);
+  ASSERT_EQ(run["executions"].size(), 3U);
   EXPECT_EQ(run["executions"][0]["outcome"], "pass");
   EXPECT_EQ(run["program"][1], "--gtest_filter=Cli.Passes");  // passed through untouched
-  EXPECT_TRUE(fs::exists(dir_ / "testscope-out/runs/3/tests/Cli.Passes/summary.json"));
-  EXPECT_NE(slurp(dir_ / "testscope-out/runs/1/output.log").find("[  PASSED  ] 1 test"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir() / "testscope-out/runs/3/tests/Cli.Passes/summary.json"));
+  EXPECT_NE(slurp(dir() / "testscope-out/runs/1/output.log").find("[  PASSED  ] 1 test"), std::string::npos);
   EXPECT_TRUE(r.err.find("3/3 executions") != std::string::npos) << r.err;  // plain lines without a terminal
 }
 
@@ -148,11 +153,11 @@ TEST_F(CliTest, UntilFailStopsAtTheFirstFailure) {
   const Result r = testscope({"run", "-n", "10", "--until-fail", "--", CLI_FIXTURE_PROGRAM,
                               "--gtest_filter=Cli.FailsOnEvenExecutions"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_EQ(read_json("testscope-out/testscope-run.json")["executions"].size(), 2u);
+  EXPECT_EQ(read_json("testscope-out/testscope-run.json")["executions"].size(), 2U);
 }
 
 TEST_F(CliTest, TimeoutKillsTheWholeProcessGroup) {
-  const std::string pid_file = (dir_ / "grandchild.pid").string();
+  const std::string pid_file = (dir() / "grandchild.pid").string();
   const Result r =
       testscope({"run", "-n", "1", "--timeout", "1s", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Hangs"},
                 {"CLI_FIXTURE_PID_FILE=" + pid_file});
@@ -188,13 +193,13 @@ TEST_F(CliTest, ShuffleRecordsAndPassesASeedPerExecution) {
 }
 
 TEST_F(CliTest, InterruptKillsRunningGroupsAndStillReports) {
-  const std::string pid_file = (dir_ / "grandchild.pid").string();
+  const std::string pid_file = (dir() / "grandchild.pid").string();
   const Result r = testscope({"run", "-n", "5", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Hangs"},
                              {"CLI_FIXTURE_PID_FILE=" + pid_file}, std::chrono::milliseconds(1000));
   EXPECT_EQ(r.exit_code, 130) << r.err;
   EXPECT_LT(r.seconds, 10);
   EXPECT_TRUE(read_json("testscope-out/testscope-run.json")["interrupted"].get<bool>());
-  EXPECT_TRUE(fs::exists(dir_ / "testscope-out/verdicts.json"));
+  EXPECT_TRUE(fs::exists(dir() / "testscope-out/verdicts.json"));
   EXPECT_TRUE(gone(std::stoi(slurp(pid_file))));
 }
 
@@ -210,25 +215,26 @@ TEST_F(CliTest, ReportFormats) {
   EXPECT_EQ(as_json.exit_code, 1);
   EXPECT_EQ(json::parse(as_json.out), read_json("testscope-out/verdicts.json"));
 
-  const std::string summary = (dir_ / "summary.md").string();
+  const std::string summary = (dir() / "summary.md").string();
   std::ofstream(summary) << "earlier step\n";
   const Result junit =
       testscope({"report", "testscope-out", "--junit", "junit.xml"}, {"GITHUB_STEP_SUMMARY=" + summary});
   EXPECT_EQ(junit.exit_code, 1) << junit.err;
-  const std::string xml = slurp(dir_ / "junit.xml");
+  const std::string xml = slurp(dir() / "junit.xml");
   EXPECT_NE(xml.find("<testcase name=\"FailsOnEvenExecutions\" classname=\"Cli\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("<flakyFailure"), std::string::npos);
   EXPECT_NE(xml.find("testscope artifacts: testscope-out/runs/2/tests/Cli.FailsOnEvenExecutions"),
             std::string::npos);
   const std::string md = slurp(summary);
-  EXPECT_EQ(md.rfind("earlier step\n### testscope: 1 flaky, 1 passed (4 executions)", 0), 0u) << md;
+  EXPECT_EQ(md.rfind("earlier step\n### testscope: 1 flaky, 1 passed (4 executions)", 0), 0U) << md;
 }
 
 TEST_F(CliTest, UsageErrorsExitTwoWithAClearMessage) {
-  const struct {
+  struct UsageCase {
     std::vector<std::string> args;
-    std::string message;
-  } cases[] = {
+    std::string message;  // expected in stderr
+  };
+  const std::vector<UsageCase> cases = {
       {{"run", "-n", "0", "--", "true"}, "--executions"},
       {{"run", "--timeout", "5q", "--", "true"}, "--timeout"},
       {{"run", "--timeout", "-1s", "--", "true"}, "--timeout"},
@@ -252,7 +258,7 @@ TEST_F(CliTest, UsageErrorsExitTwoWithAClearMessage) {
 }
 
 TEST_F(CliTest, ReportOnAFolderWithoutExecutionsIsAnInputError) {
-  fs::create_directories(dir_ / "empty");
+  fs::create_directories(dir() / "empty");
   const Result r = testscope({"report", "empty"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no executions"), std::string::npos) << r.err;

@@ -52,19 +52,9 @@ class ChildProcess {
       environment.push_back(entry);
     }
     environment.insert(environment.end(), env.begin(), env.end());
-    // posix_spawn takes char* const[]; it does not write through them.
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const std::string& a : argv) {
-      args.push_back(const_cast<char*>(a.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-    }
-    args.push_back(nullptr);
-    std::vector<char*> envp;
-    envp.reserve(environment.size() + 1);
-    for (const std::string& e : environment) {
-      envp.push_back(const_cast<char*>(e.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-    }
-    envp.push_back(nullptr);
+    std::vector<std::string> argv_copy = argv;
+    const std::vector<char*> args = c_string_array(argv_copy);
+    const std::vector<char*> envp = c_string_array(environment);
     const int rc =
         argv.empty() ? EINVAL : posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);

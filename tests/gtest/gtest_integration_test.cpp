@@ -41,11 +41,15 @@ class GtestIntegration : public ::testing::Test {
     return out;
   }
 
+  // The test's own scratch folder, removed after it.
+  const fs::path& scratch() const { return scratch_; }
+
+ private:
   fs::path scratch_;
 };
 
 TEST_F(GtestIntegration, WritesACompleteArtifactTreeForEveryTest) {
-  const fs::path out = scratch_ / "artifacts";
+  const fs::path out = scratch() / "artifacts";
   const ProcessResult result = run_process({FIXTURE_PROGRAM, "--testscope_artifacts=" + out.string()});
   // Fixture.FailsTwice, Fixture.Throws and Metrics.FailsAfterCounting fail.
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
@@ -134,9 +138,9 @@ TEST_F(GtestIntegration, ConsoleModesAndEnvironmentVariables) {
   const ProcessResult never = run_process({FIXTURE_PROGRAM, "--testscope_console=never"});
   EXPECT_EQ(never.out.find("testscope ▸"), std::string::npos);
   const ProcessResult env = run_process(
-      {FIXTURE_PROGRAM}, {"TESTSCOPE_CONSOLE=never", "TESTSCOPE_ARTIFACTS=" + (scratch_ / "env").string()});
+      {FIXTURE_PROGRAM}, {"TESTSCOPE_CONSOLE=never", "TESTSCOPE_ARTIFACTS=" + (scratch() / "env").string()});
   EXPECT_EQ(env.out.find("testscope ▸"), std::string::npos);
-  EXPECT_TRUE(fs::exists(scratch_ / "env" / "run.json"));
+  EXPECT_TRUE(fs::exists(scratch() / "env" / "run.json"));
   // A flag wins over its environment variable.
   const ProcessResult both =
       run_process({FIXTURE_PROGRAM, "--testscope_console=always"}, {"TESTSCOPE_CONSOLE=never"});
@@ -157,7 +161,7 @@ TEST_F(GtestIntegration, BadFlagsWarnAndTheTestsStillRun) {
 }
 
 TEST_F(GtestIntegration, AnUnwritableArtifactFolderWarnsAndChangesNoResult) {
-  const fs::path blocker = scratch_ / "a_file";
+  const fs::path blocker = scratch() / "a_file";
   std::ofstream(blocker) << "not a folder";
   const ProcessResult good = run_process({FIXTURE_PROGRAM, "--testscope_console=never"});
   const ProcessResult bad = run_process(
@@ -208,7 +212,7 @@ TEST_F(GtestIntegration, AFailedTestShowsItsMetricChangesAndLogsFilteredByPrefix
 }
 
 TEST_F(GtestIntegration, JoinsTheTraceGivenInTraceparent) {
-  const fs::path out = scratch_ / "artifacts";
+  const fs::path out = scratch() / "artifacts";
   const std::string parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
   run_process({FIXTURE_PROGRAM, "--gtest_filter=Fixture.Passes", "--testscope_artifacts=" + out.string()},
               {"TRACEPARENT=" + parent});
@@ -224,7 +228,7 @@ TEST_F(GtestIntegration, ThePromoExampleLeavesACompleteTreeForEveryTest) {
 #ifndef PROMO_TESTS
   GTEST_SKIP() << "examples not built";
 #else
-  const fs::path out = scratch_ / "promo";
+  const fs::path out = scratch() / "promo";
   const ProcessResult result = run_process({PROMO_TESTS, "--gtest_repeat=1", "--testscope_console=never",
                                             "--testscope_artifacts=" + out.string()});
   ASSERT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;

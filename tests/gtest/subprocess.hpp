@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
+#include <unistd.h>  // environ
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,8 +13,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-extern char** environ;
 
 namespace testscope::testing_support {
 
@@ -25,6 +23,17 @@ struct ProcessResult {
   std::string err;
 };
 
+// A null-terminated array of pointers into `strings`, as posix_spawn wants. Its parameters
+// are `char* const[]` though it never writes through them; pointing at strings we own and
+// may change needs no const_cast.
+inline std::vector<char*> c_string_array(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 inline std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;
@@ -34,9 +43,11 @@ inline std::string slurp(const std::filesystem::path& path) {
 
 // Runs argv[0] with argv; the environment is ours minus TESTSCOPE_*/TRACEPARENT/OTEL_*,
 // plus `env` ("NAME=value" entries).
-inline ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {}) {
-  const auto scratch = std::filesystem::temp_directory_path() /
-                       ("testscope_subprocess_" + std::to_string(getpid()) + "_" + std::to_string(std::rand()));
+inline ProcessResult run_process(const std::vector<std::string>& argv,
+                                 const std::vector<std::string>& env = {}) {
+  const auto scratch =
+      std::filesystem::temp_directory_path() /
+      ("testscope_subprocess_" + std::to_string(getpid()) + "_" + std::to_string(std::rand()));
   std::filesystem::create_directories(scratch);
   const std::string out_path = (scratch / "stdout").string();
   const std::string err_path = (scratch / "stderr").string();
@@ -47,19 +58,16 @@ inline ProcessResult run_process(const std::vector<std::string>& argv, const std
   std::vector<std::string> environment;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry(*e);
-    if (entry.rfind("TESTSCOPE_", 0) == 0 || entry.rfind("TRACEPARENT=", 0) == 0 || entry.rfind("OTEL_", 0) == 0 ||
-        entry.rfind("GTEST_", 0) == 0) {
+    if (entry.rfind("TESTSCOPE_", 0) == 0 || entry.rfind("TRACEPARENT=", 0) == 0 ||
+        entry.rfind("OTEL_", 0) == 0 || entry.rfind("GTEST_", 0) == 0) {
       continue;
     }
     environment.push_back(entry);
   }
   environment.insert(environment.end(), env.begin(), env.end());
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const std::string& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  const std::vector<char*> args = c_string_array(argv_copy);
+  const std::vector<char*> envp = c_string_array(environment);
   ProcessResult result;
   pid_t pid = 0;
   if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) == 0) {

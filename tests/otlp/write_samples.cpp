@@ -28,8 +28,10 @@ using testscope::Span;
 using testscope::SpanData;
 using testscope::TestRecord;
 
-const std::string kInvalidUtf8 = std::string("bad\xff\xfe\xc3(") + "\xed\xa0\x80";  // incl. an encoded surrogate
-const std::string kUnicode = "Тест ✓ 中文 🚀";
+// Functions, not std::string globals: a global's constructor may throw before main.
+// Invalid UTF-8, including an encoded surrogate (ED A0 80).
+std::string invalid_utf8() { return std::string("bad\xff\xfe\xc3(") + "\xed\xa0\x80"; }
+std::string unicode() { return "Тест ✓ 中文 🚀"; }
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 AttributeData attr(std::string key, std::variant<std::string, std::int64_t, double, bool> value) {
@@ -45,7 +47,7 @@ TestRecord attribute_types() {
   r.end_unix_ns = r.start_unix_ns + 2'000'000;
   r.trace_id = testscope::TraceId{0x0af7651916cd43ddULL, 0x8448eb211c80319cULL};
   r.root_span_id = 0xb7ad6b7169203331ULL;
-  r.threads = {testscope::ThreadData{0, 7, kUnicode}, testscope::ThreadData{1, 8, kInvalidUtf8}};
+  r.threads = {testscope::ThreadData{0, 7, unicode()}, testscope::ThreadData{1, 8, invalid_utf8()}};
   SpanData root;
   root.trace_id = r.trace_id;
   root.span_id = r.root_span_id;
@@ -53,7 +55,7 @@ TestRecord attribute_types() {
   root.start_unix_ns = r.start_unix_ns;
   root.end_unix_ns = r.end_unix_ns;
   root.status = testscope::StatusCode::kError;
-  root.status_message = kInvalidUtf8;
+  root.status_message = invalid_utf8();
   SpanData all = root;
   all.span_id = 0x0000000000000001ULL;
   all.parent_span_id = root.span_id;
@@ -65,9 +67,9 @@ TestRecord attribute_types() {
   all.attributes = {attr("string", std::string("text")),
                     attr("empty", std::string()),
                     attr("", std::string("empty key")),
-                    attr("unicode", kUnicode),
-                    attr("invalid", kInvalidUtf8),
-                    attr(kInvalidUtf8, std::string("invalid key")),
+                    attr("unicode", unicode()),
+                    attr("invalid", invalid_utf8()),
+                    attr(invalid_utf8(), std::string("invalid key")),
                     attr("control", std::string("a\tb\nc\x01\x7f") + std::string(1, '\0')),
                     attr("int.zero", std::int64_t{0}),
                     attr("int.min", std::numeric_limits<std::int64_t>::min()),
@@ -81,18 +83,19 @@ TestRecord attribute_types() {
                     attr("double.ninf", -kInf),
                     attr("bool.true", true),
                     attr("bool.false", false)};
-  all.events.push_back(testscope::EventData{kUnicode, all.start_unix_ns + 5, all.attributes});
+  all.events.push_back(testscope::EventData{unicode(), all.start_unix_ns + 5, all.attributes});
   all.events.push_back(testscope::EventData{"", all.start_unix_ns + 6, {}});
   SpanData open = all;
   open.span_id = 0x00000000000000ffULL;
   open.parent_span_id = all.span_id;
-  open.name = kUnicode;
+  open.name = unicode();
   open.ended = false;
   open.attributes.clear();
   open.events.clear();
   open.status = testscope::StatusCode::kUnset;
   r.spans = {root, all, open};
-  r.failures.push_back(testscope::Failure{kInvalidUtf8, 3, kUnicode + "\n" + kInvalidUtf8, true, r.start_unix_ns});
+  r.failures.push_back(
+      testscope::Failure{invalid_utf8(), 3, unicode() + "\n" + invalid_utf8(), true, r.start_unix_ns});
   return r;
 }
 
@@ -128,20 +131,22 @@ TestRecord deep_nesting() {
 // A real capture with a hostile parameterized name, a remote parent, hostile values
 // through the Span API, and a crash.
 TestRecord hostile_names() {
-  const auto parent = testscope::SpanContext::from_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  const auto parent =
+      testscope::SpanContext::from_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   testscope::TestCapture capture;
-  capture.begin(testscope::TestInfo{"Inst/Samples " + kUnicode, "Case/0", "", "\"" + kInvalidUtf8 + "\"", "", 0},
-                parent.value_or(testscope::SpanContext{}));
+  capture.begin(
+      testscope::TestInfo{"Inst/Samples " + unicode(), "Case/0", "", "\"" + invalid_utf8() + "\"", "", 0},
+      parent.value_or(testscope::SpanContext{}));
   {
-    Span span(kInvalidUtf8);
-    span.set_attribute(kInvalidUtf8, kInvalidUtf8)
+    Span span(invalid_utf8());
+    span.set_attribute(invalid_utf8(), invalid_utf8())
         .set_attribute("", "")
         .set_attribute("nan", std::nan(""))
         .set_attribute("inf", kInf)
         .set_attribute("u64", std::numeric_limits<std::uint64_t>::max())
         .set_attribute("float", 1.5F)
-        .set_attribute("unicode", kUnicode);
-    span.add_event(kUnicode, {{"", ""}, {kInvalidUtf8, -kInf}});
+        .set_attribute("unicode", unicode());
+    span.add_event(unicode(), {{"", ""}, {invalid_utf8(), -kInf}});
     Span empty("");
     empty.set_error("");
   }
@@ -195,7 +200,8 @@ int main(int argc, char** argv) {
     }
   }
   run.end_unix_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::system_clock::now().time_since_epoch()).count();
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
   run.exit_status = 0;
   report(writer.write_run(run));
   if (status == 0) std::printf("write_samples: %zu tests written under %s\n", records.size(), argv[1]);

@@ -169,22 +169,25 @@ TEST(SpanTest, CarriesContextToOtherThreads) {
 }
 
 TEST(SpanTest, TraceparentRoundTripsAndRejectsMalformedHeaders) {
-  const auto parsed = SpanContext::from_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  const auto parsed =
+      SpanContext::from_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(parsed->trace_id.to_hex(), "0af7651916cd43dd8448eb211c80319c");
   EXPECT_EQ(span_id_to_hex(parsed->span_id), "b7ad6b7169203331");
   EXPECT_TRUE(parsed->sampled);
   EXPECT_EQ(parsed->to_traceparent(), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
-  const auto unsampled = SpanContext::from_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+  const auto unsampled =
+      SpanContext::from_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
   ASSERT_TRUE(unsampled.has_value());
   EXPECT_FALSE(unsampled->sampled);
   // A later version may append fields.
-  EXPECT_TRUE(SpanContext::from_traceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra").has_value());
+  EXPECT_TRUE(SpanContext::from_traceparent("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra")
+                  .has_value());
   for (const char* bad : {"", "00", "garbage",
-                          "00-00000000000000000000000000000000-b7ad6b7169203331-01",  // zero trace id
-                          "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",  // zero span id
-                          "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",  // uppercase
-                          "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",  // version ff
+                          "00-00000000000000000000000000000000-b7ad6b7169203331-01",    // zero trace id
+                          "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",    // zero span id
+                          "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",    // uppercase
+                          "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",    // version ff
                           "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x",  // v00 has 4 fields
                           "00_0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
                           "00-0af7651916cd43dd8448eb211c80319g-b7ad6b7169203331-01"}) {
@@ -193,7 +196,8 @@ TEST(SpanTest, TraceparentRoundTripsAndRejectsMalformedHeaders) {
 }
 
 TEST(SpanTest, JoinsARemoteParent) {
-  const auto remote = SpanContext::from_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  const auto remote =
+      SpanContext::from_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   ASSERT_TRUE(remote.has_value());
   TestCapture capture;
   capture.begin(info("Remote"), *remote);

@@ -57,7 +57,8 @@ TEST(ThreadsTest, EightThreadsTenThousandSpansEachAreAllPresentWithExactParents)
     const SpanData& span = record.spans[i];
     EXPECT_TRUE(span.ended);
     const auto key = std::make_pair(int_attribute(span, "t"), int_attribute(span, "seq"));
-    EXPECT_TRUE(by_key.emplace(key, &span).second) << "duplicate span t=" << key.first << " seq=" << key.second;
+    EXPECT_TRUE(by_key.emplace(key, &span).second)
+        << "duplicate span t=" << key.first << " seq=" << key.second;
     EXPECT_TRUE(by_id.emplace(span.span_id, &span).second) << "duplicate span id";
   }
   for (const auto& [key, span] : by_key) {

@@ -30,7 +30,10 @@ constexpr std::size_t kMaxIdBytes = 120;
   for (char c : id) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
                     c == '-' || c == '_';
-    if (!ok) return ::testing::AssertionFailure() << "byte 0x" << std::hex << (static_cast<unsigned>(c) & 0xFFU) << " in " << id;
+    if (!ok) {
+      return ::testing::AssertionFailure()
+             << "byte 0x" << std::hex << (static_cast<unsigned>(c) & 0xFFU) << " in " << id;
+    }
   }
   return ::testing::AssertionSuccess();
 }
@@ -137,7 +140,7 @@ TEST(TestId, HostileNamesGiveDistinctIds) {
 }
 
 TEST(TestId, NamesDifferingOnlyInReplacedCharacters) {
-  const std::set<std::string> ids = {test_id("a/b"), test_id("a_b"), test_id("a b"), test_id("a\\b"),
+  const std::set<std::string> ids = {test_id("a/b"),  test_id("a_b"),  test_id("a b"), test_id("a\\b"),
                                      test_id("a//b"), test_id("a__b"), test_id("a/_b")};
   EXPECT_EQ(ids.size(), 7U);
   EXPECT_EQ(test_id("a_b"), "a_b");
@@ -244,7 +247,8 @@ TEST(ArtifactWriterErrors, TargetIsAFolder) {
   EXPECT_FALSE(error.empty());
   EXPECT_NE(error.find("summary.json"), std::string::npos) << error;
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << entry.path();
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos)
+        << "left behind: " << entry.path();
   }
   fs::remove_all(root);
 }

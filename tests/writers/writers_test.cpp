@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -44,7 +47,7 @@ json parse(const std::string& text) {
     return json::parse(text);
   } catch (const std::exception& e) {
     ADD_FAILURE() << "invalid JSON: " << e.what() << "\n" << text.substr(0, 2000);
-    return json();
+    return {};
   }
 }
 
@@ -52,10 +55,8 @@ bool is_lower_hex(const json& value, std::size_t length) {
   if (!value.is_string()) return false;
   const std::string text = value.get<std::string>();
   if (text.size() != length) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 bool is_decimal_string(const json& value) {
@@ -63,7 +64,7 @@ bool is_decimal_string(const json& value) {
   const std::string text = value.get<std::string>();
   if (text.empty()) return false;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!(std::isdigit(static_cast<unsigned char>(text[i])) || (i == 0 && text[i] == '-'))) return false;
+    if (!(std::isdigit(static_cast<unsigned char>(text[i])) != 0 || (i == 0 && text[i] == '-'))) return false;
   }
   return true;
 }
@@ -104,13 +105,13 @@ std::vector<std::string> duplicate_keys(const std::string& text) {
     std::vector<std::set<std::string>> objects;
     std::vector<std::string> duplicates;
     bool null() override { return true; }
-    bool boolean(bool) override { return true; }
-    bool number_integer(number_integer_t) override { return true; }
-    bool number_unsigned(number_unsigned_t) override { return true; }
-    bool number_float(number_float_t, const string_t&) override { return true; }
-    bool string(string_t&) override { return true; }
-    bool binary(binary_t&) override { return true; }
-    bool start_object(std::size_t) override {
+    bool boolean(bool /*val*/) override { return true; }
+    bool number_integer(number_integer_t /*val*/) override { return true; }
+    bool number_unsigned(number_unsigned_t /*val*/) override { return true; }
+    bool number_float(number_float_t /*val*/, const string_t& /*s*/) override { return true; }
+    bool string(string_t& /*val*/) override { return true; }
+    bool binary(binary_t& /*val*/) override { return true; }
+    bool start_object(std::size_t /*elements*/) override {
       objects.emplace_back();
       return true;
     }
@@ -122,9 +123,12 @@ std::vector<std::string> duplicate_keys(const std::string& text) {
       objects.pop_back();
       return true;
     }
-    bool start_array(std::size_t) override { return true; }
+    bool start_array(std::size_t /*elements*/) override { return true; }
     bool end_array() override { return true; }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+    bool parse_error(std::size_t /*position*/, const std::string& /*last_token*/,
+                     const nlohmann::detail::exception& /*ex*/) override {
+      return false;
+    }
   } sax;
   EXPECT_TRUE(json::sax_parse(text, &sax)) << "invalid JSON";
   return sax.duplicates;
@@ -136,6 +140,8 @@ json double_value(double v) { return json{{"doubleValue", v}}; }
 json bool_value(bool v) { return json{{"boolValue", v}}; }
 
 // Sets (or unsets, for nullptr) an environment variable for the scope, then restores it.
+// Only for tests that start no threads: setenv/unsetenv race with any concurrent getenv.
+// NOLINTBEGIN(concurrency-mt-unsafe): GoogleTest runs these tests on one thread, with no other alive
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const char* value) : name_(name) {
@@ -160,6 +166,7 @@ class ScopedEnv {
   std::string name_;
   std::optional<std::string> old_;
 };
+// NOLINTEND(concurrency-mt-unsafe)
 
 AttributeData attr(std::string key, std::variant<std::string, std::int64_t, double, bool> value) {
   return AttributeData{std::move(key), std::move(value)};
@@ -188,13 +195,15 @@ TestRecord hand_record() {
   root.file = "/src/suite_test.cpp";
   root.line = 42;
   root.function = "Suite.Case";
-  root.attributes = {attr("test.suite.name", std::string("Suite")), attr("test.case.name", std::string("Suite.Case")),
+  root.attributes = {attr("test.suite.name", std::string("Suite")),
+                     attr("test.case.name", std::string("Suite.Case")),
                      attr("test.case.result.status", std::string("fail"))};
-  root.events.push_back(EventData{"exception", kStart + 4'000'000,
-                                  {attr("exception.type", std::string("gtest.fatal_failure")),
-                                   attr("exception.message", std::string("Expected: 1\n  Actual: 2")),
-                                   attr("code.filepath", std::string("/src/suite_test.cpp")),
-                                   attr("code.lineno", std::int64_t{50})}});
+  root.events.push_back(EventData{
+      "exception",
+      kStart + 4'000'000,
+      {attr("exception.type", std::string("gtest.fatal_failure")),
+       attr("exception.message", std::string("Expected: 1\n  Actual: 2")),
+       attr("code.filepath", std::string("/src/suite_test.cpp")), attr("code.lineno", std::int64_t{50})}});
   root.status = StatusCode::kError;
   root.status_message = "Expected: 1\n  Actual: 2";
 
@@ -222,7 +231,8 @@ TestRecord hand_record() {
   work.end_unix_ns = kStart + 3'500'000;
   work.thread_index = 1;
   work.attributes = {attr("worker.id", std::int64_t{1})};
-  work.events.push_back(EventData{"retry", kStart + 2'000'000,
+  work.events.push_back(EventData{"retry",
+                                  kStart + 2'000'000,
                                   {attr("attempt", std::int64_t{2}), attr("reason", std::string("busy")),
                                    attr("backoff", 1.5), attr("last", false)}});
   work.status = StatusCode::kError;
@@ -239,7 +249,8 @@ TestRecord hand_record() {
   open.thread_index = 1;
 
   r.spans = {root, load, work, open};
-  r.failures.push_back(Failure{"/src/suite_test.cpp", 50, "Expected: 1\n  Actual: 2", true, kStart + 4'000'000});
+  r.failures.push_back(
+      Failure{"/src/suite_test.cpp", 50, "Expected: 1\n  Actual: 2", true, kStart + 4'000'000});
   return r;
 }
 
@@ -302,9 +313,9 @@ TEST(SummaryJson, HandRecordFieldByField) {
   EXPECT_EQ(s["threads"][0], (json{{"index", 0}, {"os_tid", kMainTid}, {"name", "main"}}));
   EXPECT_EQ(s["threads"][1], (json{{"index", 1}, {"os_tid", kWorkerTid}, {"name", "worker-1"}}));
   EXPECT_EQ(s["artifacts"], (json{{"otlp", "trace.otlp.json"},
-                                   {"chrome", "trace.chrome.json"},
-                                   {"logs", "logs.jsonl"},
-                                   {"metrics", "metrics.prom"}}));
+                                  {"chrome", "trace.chrome.json"},
+                                  {"logs", "logs.jsonl"},
+                                  {"metrics", "metrics.prom"}}));
   EXPECT_EQ(counts["logs"], 0);
   EXPECT_EQ(counts["orphan_records"], 0);
   EXPECT_TRUE(s["metrics"].is_array());
@@ -315,9 +326,11 @@ TEST(SummaryJson, EveryOutcomeAndParameterizedName) {
   record.test = TestInfo{"Inst/ParamSuite", "Case/3", "", "std::pair<int, char>(1, 'x')", "p.cpp", 9};
   record.dropped_records = 5;
   record.failures.push_back(Failure{"b.cpp", 3, "soft", false, kStart + 1});
-  const std::pair<Outcome, const char*> outcomes[] = {{Outcome::kPass, "pass"},   {Outcome::kFail, "fail"},
-                                                      {Outcome::kSkip, "skip"},   {Outcome::kCrash, "crash"},
-                                                      {Outcome::kTimeout, "timeout"}};
+  const std::array<std::pair<Outcome, const char*>, 5> outcomes = {{{Outcome::kPass, "pass"},
+                                                                    {Outcome::kFail, "fail"},
+                                                                    {Outcome::kSkip, "skip"},
+                                                                    {Outcome::kCrash, "crash"},
+                                                                    {Outcome::kTimeout, "timeout"}}};
   for (const auto& [outcome, name] : outcomes) {
     record.outcome = outcome;
     const json s = parse(summary_json(record));
@@ -338,7 +351,8 @@ TEST(SummaryJson, EveryOutcomeAndParameterizedName) {
 // Structural checks every OTLP span must pass; returns spans by id.
 std::map<std::string, json> check_otlp_structure(const json& doc, const TestRecord& record) {
   std::map<std::string, json> by_id;
-  EXPECT_TRUE(doc.is_object() && doc.size() == 1 && doc.contains("resourceSpans")) << doc.dump().substr(0, 300);
+  EXPECT_TRUE(doc.is_object() && doc.size() == 1 && doc.contains("resourceSpans"))
+      << doc.dump().substr(0, 300);
   if (!doc.contains("resourceSpans")) return by_id;
   EXPECT_EQ(doc["resourceSpans"].size(), 1U);
   const json& rs = doc["resourceSpans"][0];
@@ -502,7 +516,8 @@ TEST(OtlpJson, AttributeKeysStayUniqueWhenUserKeysMatchAddedOnes) {
     SCOPED_TRACE(span["name"].get<std::string>());
     std::set<std::string> keys;
     for (const json& kv : span["attributes"]) {
-      EXPECT_TRUE(keys.insert(kv["key"].get<std::string>()).second) << "duplicate attribute key " << kv["key"];
+      EXPECT_TRUE(keys.insert(kv["key"].get<std::string>()).second)
+          << "duplicate attribute key " << kv["key"];
     }
   }
 }
@@ -561,8 +576,10 @@ void check_chrome_structure(const json& doc, const TestRecord& record, std::int6
     EXPECT_EQ(x["tid"].get<std::uint64_t>(), tid_of.at(span.thread_index));
     ASSERT_TRUE(x["ts"].is_number());
     ASSERT_TRUE(x["dur"].is_number());
-    EXPECT_NEAR(x["ts"].get<double>(), static_cast<double>(span.start_unix_ns - record.start_unix_ns) / 1000.0, 1e-3);
-    EXPECT_NEAR(x["dur"].get<double>(), static_cast<double>(span.end_unix_ns - span.start_unix_ns) / 1000.0, 1e-3);
+    EXPECT_NEAR(x["ts"].get<double>(),
+                static_cast<double>(span.start_unix_ns - record.start_unix_ns) / 1000.0, 1e-3);
+    EXPECT_NEAR(x["dur"].get<double>(), static_cast<double>(span.end_unix_ns - span.start_unix_ns) / 1000.0,
+                1e-3);
     EXPECT_GE(x["dur"].get<double>(), 0.0);
     EXPECT_EQ(x["args"]["span_id"], span_id_to_hex(span.span_id));
     EXPECT_EQ(x["cat"], span.span_id == record.root_span_id ? "test" : "span");
@@ -639,7 +656,8 @@ TEST(ChromeTrace, HandRecordFieldByField) {
   EXPECT_EQ(instants[1]["name"], "retry");
   EXPECT_EQ(instants[1]["tid"], kWorkerTid);
   EXPECT_EQ(instants[1]["ts"], 2000.0);
-  EXPECT_EQ(instants[1]["args"], (json{{"attempt", 2}, {"reason", "busy"}, {"backoff", 1.5}, {"last", false}}));
+  EXPECT_EQ(instants[1]["args"],
+            (json{{"attempt", 2}, {"reason", "busy"}, {"backoff", 1.5}, {"last", false}}));
 
   // Exactly one flow: root (main) -> work (worker); "open" is on work's own thread.
   const std::vector<json> s = events_of(doc, "s");
@@ -722,8 +740,10 @@ TEST(RunJson, WhileRunningThenFinished) {
 // Hostile content: NaN/Infinity, invalid UTF-8, control characters, unicode, empty strings.
 
 TEST(JsonSafety, HostileValuesProduceValidJson) {
-  const std::string invalid = std::string("bad\xff\xfe") + "\xc3" + "(end";  // stray bytes + truncated sequence
-  const std::string control = std::string("tab\there\nnl\x01\x1f quote\" back\\ nul") + std::string(1, '\0') + "!";
+  const std::string invalid =
+      std::string("bad\xff\xfe") + "\xc3" + "(end";  // stray bytes + truncated sequence
+  const std::string control =
+      std::string("tab\there\nnl\x01\x1f quote\" back\\ nul") + std::string(1, '\0') + "!";
   TestRecord record = hand_record();
   record.test.suite = "Sü/" + invalid;
   record.test.name = control;
@@ -857,16 +877,14 @@ class RealCapture : public ::testing::Test {
     auto open = std::make_unique<Span>("left_open");
     capture.add_failure(Failure{"some_test.cpp", 12, "Expected: 1\nActual: 2", true, 0});
     capture.add_failure(Failure{"other.cpp", 99, "soft failure", false, kStart});
-    record_ = new TestRecord(capture.end(Outcome::kFail));
+    record_ = std::make_unique<TestRecord>(capture.end(Outcome::kFail));
     open.reset();  // ends after the capture: stays unfinished in the record
-    run_ = new RunInfo(hand_run());
+    run_ = std::make_unique<RunInfo>(hand_run());
     run_->pid = getpid();
   }
   static void TearDownTestSuite() {
-    delete record_;
-    delete run_;
-    record_ = nullptr;
-    run_ = nullptr;
+    record_.reset();
+    run_.reset();
   }
 
   static const SpanData* span_named(const std::string& name) {
@@ -876,12 +894,12 @@ class RealCapture : public ::testing::Test {
     return nullptr;
   }
 
-  static TestRecord* record_;
-  static RunInfo* run_;
+  static std::unique_ptr<TestRecord> record_;
+  static std::unique_ptr<RunInfo> run_;
 };
 
-TestRecord* RealCapture::record_ = nullptr;
-RunInfo* RealCapture::run_ = nullptr;
+std::unique_ptr<TestRecord> RealCapture::record_;
+std::unique_ptr<RunInfo> RealCapture::run_;
 
 TEST_F(RealCapture, RecordHasTheExpectedShape) {
   const TestRecord& r = *record_;
@@ -921,7 +939,8 @@ TEST_F(RealCapture, SummaryJson) {
   EXPECT_EQ(s["failures"][0]["line"], 12);
   EXPECT_EQ(s["failures"][0]["message"], "Expected: 1\nActual: 2");
   EXPECT_EQ(s["failures"][0]["fatal"], true);
-  EXPECT_GE(s["failures"][0]["time_unix_ns"].get<std::int64_t>(), r.start_unix_ns);  // filled in by add_failure
+  EXPECT_GE(s["failures"][0]["time_unix_ns"].get<std::int64_t>(),
+            r.start_unix_ns);  // filled in by add_failure
   EXPECT_EQ(s["failures"][1]["fatal"], false);
   EXPECT_EQ(s["failures"][1]["time_unix_ns"].get<std::int64_t>(), kStart);  // kept when given
   EXPECT_EQ(s["counts"]["spans"], 6);
@@ -963,8 +982,7 @@ TEST_F(RealCapture, OtlpJson) {
     EXPECT_EQ(ea.at("exception.message"), str_value(r.failures[i].message));
     EXPECT_EQ(ea.at("code.filepath"), str_value(r.failures[i].file));
     EXPECT_EQ(ea.at("code.lineno"), int_value(r.failures[i].line));
-    EXPECT_EQ(ea.at("exception.type"),
-              str_value(i == 0 ? "gtest.fatal_failure" : "gtest.nonfatal_failure"));
+    EXPECT_EQ(ea.at("exception.type"), str_value(i == 0 ? "gtest.fatal_failure" : "gtest.nonfatal_failure"));
   }
 
   const json& outer = by_name.at("outer");
@@ -997,7 +1015,8 @@ TEST_F(RealCapture, OtlpJson) {
   EXPECT_EQ(otlp_attributes(wrapped["events"][0]["attributes"]).at("attempt"), int_value(2));
 
   EXPECT_EQ(by_name.at("scoped_work")["parentSpanId"], outer["spanId"]);
-  EXPECT_EQ(otlp_attributes(by_name.at("scoped_work")["attributes"]).at("thread.name"), str_value("worker-scope"));
+  EXPECT_EQ(otlp_attributes(by_name.at("scoped_work")["attributes"]).at("thread.name"),
+            str_value("worker-scope"));
   EXPECT_EQ(by_name.at("scoped_inner")["parentSpanId"], by_name.at("scoped_work")["spanId"]);
 
   const auto open_attrs = otlp_attributes(by_name.at("left_open")["attributes"]);
@@ -1049,7 +1068,8 @@ TEST_F(RealCapture, ArtifactWriterWritesAllFiles) {
 }
 
 TEST(CaptureWithParent, RootJoinsTheRemoteTrace) {
-  const auto parent = SpanContext::from_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  const auto parent =
+      SpanContext::from_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   ASSERT_TRUE(parent.has_value());
   TestCapture capture;
   capture.begin(TestInfo{"Remote", "Parent", "", "", "f.cpp", 1}, *parent);
@@ -1090,19 +1110,20 @@ TEST(DescribeThisRun, ProcessFacts) {
   ScopedEnv service("OTEL_SERVICE_NAME", nullptr);
   ScopedEnv attributes("OTEL_RESOURCE_ATTRIBUTES", nullptr);
   ScopedEnv traceparent("TRACEPARENT", nullptr);
-  const char* argv[] = {"/usr/local/bin/my_tests", "--gtest_repeat=2", "ünïcode arg"};
+  const std::array<const char*, 3> argv = {"/usr/local/bin/my_tests", "--gtest_repeat=2", "ünïcode arg"};
   timespec before{};
   clock_gettime(CLOCK_REALTIME, &before);
-  const RunInfo run = describe_this_run(3, argv);
+  const RunInfo run = describe_this_run(static_cast<int>(argv.size()), argv.data());
   timespec after{};
   clock_gettime(CLOCK_REALTIME, &after);
-  EXPECT_EQ(run.argv, (std::vector<std::string>{"/usr/local/bin/my_tests", "--gtest_repeat=2", "ünïcode arg"}));
+  EXPECT_EQ(run.argv,
+            (std::vector<std::string>{"/usr/local/bin/my_tests", "--gtest_repeat=2", "ünïcode arg"}));
   EXPECT_GE(run.start_unix_ns, before.tv_sec * 1'000'000'000LL + before.tv_nsec);
   EXPECT_LE(run.start_unix_ns, after.tv_sec * 1'000'000'000LL + after.tv_nsec);
   EXPECT_EQ(run.pid, getpid());
-  char host[256] = {};
-  ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
-  EXPECT_EQ(run.host, host);
+  std::array<char, 256> host = {};
+  ASSERT_EQ(gethostname(host.data(), host.size() - 1), 0);
+  EXPECT_EQ(run.host, host.data());
   EXPECT_EQ(run.end_unix_ns, 0);
   EXPECT_EQ(run.exit_status, -1);
   EXPECT_FALSE(run.parent.valid());
@@ -1113,7 +1134,7 @@ TEST(DescribeThisRun, ProcessFacts) {
   EXPECT_EQ(string_of(resource, "telemetry.sdk.name"), "testscope");
   EXPECT_EQ(string_of(resource, "telemetry.sdk.language"), "cpp");
   EXPECT_EQ(string_of(resource, "telemetry.sdk.version"), std::string(version()));
-  EXPECT_EQ(string_of(resource, "host.name"), host);
+  EXPECT_EQ(string_of(resource, "host.name"), host.data());
   ASSERT_EQ(resource.count("process.pid"), 1U);
   EXPECT_EQ(std::get<std::int64_t>(resource.at("process.pid").value), getpid());
 
@@ -1131,14 +1152,14 @@ TEST(DescribeThisRun, NoArgv) {
 
 TEST(DescribeThisRun, OtelServiceName) {
   ScopedEnv attributes("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attributes");
-  const char* argv[] = {"prog"};
+  const std::array<const char*, 1> argv = {"prog"};
   {
     ScopedEnv service("OTEL_SERVICE_NAME", "checkout-tests");
-    EXPECT_EQ(string_of(resource_of(describe_this_run(1, argv)), "service.name"), "checkout-tests");
+    EXPECT_EQ(string_of(resource_of(describe_this_run(1, argv.data())), "service.name"), "checkout-tests");
   }
   {
     ScopedEnv service("OTEL_SERVICE_NAME", "");  // empty: as if unset
-    EXPECT_EQ(string_of(resource_of(describe_this_run(1, argv)), "service.name"), "from-attributes");
+    EXPECT_EQ(string_of(resource_of(describe_this_run(1, argv.data())), "service.name"), "from-attributes");
   }
 }
 
@@ -1147,8 +1168,8 @@ TEST(DescribeThisRun, OtelResourceAttributesArePercentDecoded) {
   ScopedEnv attributes("OTEL_RESOURCE_ATTRIBUTES",
                        "deployment.environment=ci%20east, team = a%2Cb ,malformed,=nokey,"
                        "path=%2Fsrv%2Fapp,bad.escape=100%,utf8=%D0%A2%D0%B5%D1%81%D1%82,host.name=override");
-  const char* argv[] = {"/bin/prog"};
-  const RunInfo run = describe_this_run(1, argv);
+  const std::array<const char*, 1> argv = {"/bin/prog"};
+  const RunInfo run = describe_this_run(1, argv.data());
   const auto resource = resource_of(run);
   EXPECT_EQ(string_of(resource, "deployment.environment"), "ci east");
   EXPECT_EQ(string_of(resource, "team"), "a,b");
@@ -1159,17 +1180,18 @@ TEST(DescribeThisRun, OtelResourceAttributesArePercentDecoded) {
   EXPECT_EQ(resource.count(""), 0U);
   EXPECT_EQ(string_of(resource, "service.name"), "prog");
   // The resource lands in the OTLP file as string attributes.
-  const auto otlp = otlp_attributes(parse(otlp_json(TestRecord{}, run))["resourceSpans"][0]["resource"]["attributes"]);
+  const auto otlp =
+      otlp_attributes(parse(otlp_json(TestRecord{}, run))["resourceSpans"][0]["resource"]["attributes"]);
   EXPECT_EQ(otlp.at("deployment.environment"), str_value("ci east"));
   EXPECT_EQ(otlp.at("utf8"), str_value("Тест"));
 }
 
 TEST(DescribeThisRun, Traceparent) {
   ScopedEnv service("OTEL_SERVICE_NAME", nullptr);
-  const char* argv[] = {"prog"};
+  const std::array<const char*, 1> argv = {"prog"};
   {
     ScopedEnv traceparent("TRACEPARENT", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
-    const RunInfo run = describe_this_run(1, argv);
+    const RunInfo run = describe_this_run(1, argv.data());
     ASSERT_TRUE(run.parent.valid());
     EXPECT_EQ(run.parent.trace_id.to_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
     EXPECT_EQ(run.parent.span_id, 0x00f067aa0ba902b7ULL);
@@ -1180,7 +1202,7 @@ TEST(DescribeThisRun, Traceparent) {
                           "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
                           "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01"}) {
     ScopedEnv traceparent("TRACEPARENT", bad);
-    const RunInfo run = describe_this_run(1, argv);
+    const RunInfo run = describe_this_run(1, argv.data());
     EXPECT_FALSE(run.parent.valid()) << bad;
     EXPECT_TRUE(parse(run_json(run))["traceparent"].is_null()) << bad;
   }
@@ -1189,7 +1211,8 @@ TEST(DescribeThisRun, Traceparent) {
 TEST(DescribeThisRun, EnvironmentIsRestored) {
   // Guards the guard: a variable set for a scope is back to what it was afterwards.
   const char* before = std::getenv("TRACEPARENT");
-  const std::optional<std::string> saved = before != nullptr ? std::optional<std::string>(before) : std::nullopt;
+  const std::optional<std::string> saved =
+      before != nullptr ? std::optional<std::string>(before) : std::nullopt;
   {
     ScopedEnv traceparent("TRACEPARENT", "x");
     EXPECT_STREQ(std::getenv("TRACEPARENT"), "x");
