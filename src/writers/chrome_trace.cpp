@@ -23,20 +23,7 @@ struct Clock {
 void write_args(JsonWriter& w, const std::vector<AttributeData>& attributes) {
   for (const AttributeData& attribute : attributes) {
     detail::write_key(w, attribute.key);
-    std::visit(
-        [&](const auto& v) {
-          using T = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            write_string(w, v);
-          } else if constexpr (std::is_same_v<T, std::int64_t>) {
-            w.Int64(v);
-          } else if constexpr (std::is_same_v<T, double>) {
-            detail::write_double(w, v);
-          } else {
-            w.Bool(v);
-          }
-        },
-        attribute.value);
+    detail::write_plain_value(w, attribute.value);
   }
 }
 

@@ -18,6 +18,8 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include "testscope/context.hpp"
 
@@ -174,6 +176,25 @@ inline void write_trace_id(JsonWriter& w, const TraceId& trace_id) {
   put_hex(hex.data(), trace_id.hi);
   put_hex(hex.data() + 16, trace_id.lo);
   w.String({hex.data(), hex.size()});
+}
+
+// An attribute's value as a plain JSON value (string, integer, number, bool).
+template <typename Writer, typename Value>
+void write_plain_value(Writer& w, const Value& value) {
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          write_string(w, v);
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          w.Int64(v);
+        } else if constexpr (std::is_same_v<T, double>) {
+          write_double(w, v);
+        } else {
+          w.Bool(v);
+        }
+      },
+      value);
 }
 
 }  // namespace testscope::detail

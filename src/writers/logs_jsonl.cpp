@@ -12,22 +12,7 @@ namespace {
 using detail::JsonWriter;
 using detail::write_string;
 
-void write_value(JsonWriter& w, const AttributeData& field) {
-  std::visit(
-      [&](const auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          write_string(w, v);
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          w.Int64(v);
-        } else if constexpr (std::is_same_v<T, double>) {
-          detail::write_double(w, v);
-        } else {
-          w.Bool(v);
-        }
-      },
-      field.value);
-}
+void write_value(JsonWriter& w, const AttributeData& field) { detail::write_plain_value(w, field.value); }
 
 // A JSON object's keys must be unique: a field given twice keeps its last value, as a
 // span attribute set twice does.
