@@ -45,11 +45,11 @@ std::uint32_t site_id(ThreadState& state, std::string_view name, const char* fil
   std::byte* cursor = at + sizeof(RecordHeader);
   std::memcpy(cursor, &payload, sizeof payload);
   cursor += sizeof payload;
-  std::memcpy(cursor, name.data(), name.size());
+  copy_bytes(cursor, name.data(), name.size());
   cursor += name.size();
-  std::memcpy(cursor, file_view.data(), file_view.size());
+  copy_bytes(cursor, file_view.data(), file_view.size());
   cursor += file_view.size();
-  std::memcpy(cursor, function_view.data(), function_view.size());
+  copy_bytes(cursor, function_view.data(), function_view.size());
   commit(state, size);
   if (name.size() <= entry.name.size()) {
     entry.file = file;
@@ -58,7 +58,7 @@ std::uint32_t site_id(ThreadState& state, std::string_view name, const char* fil
     entry.epoch = state.epoch;
     entry.id = id;
     entry.name_len = static_cast<std::uint16_t>(name.size());
-    std::memcpy(entry.name.data(), name.data(), name.size());
+    copy_bytes(reinterpret_cast<std::byte*>(entry.name.data()), name.data(), name.size());
   }
   return id;
 }
@@ -138,7 +138,7 @@ void record_event(std::uint64_t span_id, std::string_view name, const Attribute*
   write_header(at, RecordKind::kEvent, 0, size, static_cast<std::uint32_t>(name.size()));
   const EndPayload payload{span_id, now_ticks()};
   std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
-  std::memcpy(at + sizeof(RecordHeader) + sizeof payload, name.data(), name.size());
+  copy_bytes(at + sizeof(RecordHeader) + sizeof payload, name.data(), name.size());
   commit(*state, size);
   for (std::size_t i = 0; i < count; ++i) {
     write_value(*state, RecordKind::kEventAttribute, span_id, attributes[i].key, attributes[i].value);
@@ -157,7 +157,7 @@ void record_log(std::uint8_t severity, std::string_view event, const Attribute* 
   write_header(at, RecordKind::kLog, severity, size, static_cast<std::uint32_t>(event.size()));
   const LogPayload payload{context.span_id, context.trace_id.hi, context.trace_id.lo, now_ticks()};
   std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
-  std::memcpy(at + sizeof(RecordHeader) + sizeof payload, event.data(), event.size());
+  copy_bytes(at + sizeof(RecordHeader) + sizeof payload, event.data(), event.size());
   commit(*state, size);
   for (std::size_t i = 0; i < count; ++i) {
     write_value(*state, RecordKind::kLogField, context.span_id, fields[i].key, fields[i].value);
@@ -174,7 +174,7 @@ void record_status(std::uint64_t span_id, std::uint8_t code, std::string_view me
   write_header(at, RecordKind::kStatus, code, size, static_cast<std::uint32_t>(message.size()));
   const StatusPayload payload{span_id};
   std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
-  std::memcpy(at + sizeof(RecordHeader) + sizeof payload, message.data(), message.size());
+  copy_bytes(at + sizeof(RecordHeader) + sizeof payload, message.data(), message.size());
   commit(*state, size);
 }
 
