@@ -1,10 +1,9 @@
 #include "testscope/capture.hpp"
 
-#include <algorithm>
 #include <mutex>
-#include <numeric>
 
-#include "capture/buffer_reader.hpp"
+#include "capture/assemble.hpp"
+#include "capture/control_block.hpp"
 #include "capture/metrics_delta.hpp"
 #include "recorder/clock.hpp"
 #include "recorder/recorder.hpp"
@@ -90,77 +89,29 @@ void TestCapture::begin(TestInfo test, const SpanContext& parent) noexcept {
   s.start_unix_ns = detail::unix_now_ns();
   s.start_ticks = detail::now_ticks();
   s.active = true;
-  detail::activate(s.root);
+  detail::unpublish_test();
+  const std::uint32_t epoch = detail::activate(s.root);
   s.thread_index = detail::touch_thread();
+  detail::publish_test(s.test, {s.start_ticks, s.start_unix_ns, detail::tick_clock().ns_per_tick()}, s.root,
+                       s.parent_span_id, epoch, s.thread_index);
 }
 
 void TestCapture::add_failure(Failure failure) noexcept {
   try {
     if (failure.time_unix_ns == 0) failure.time_unix_ns = detail::unix_now_ns();
     std::lock_guard<std::mutex> lock(state_->mutex);
+    detail::publish_failure(failure);
     state_->failures.push_back(std::move(failure));
   } catch (...) {
   }
 }
-
-namespace {
-
-AttributeData attr(std::string key, std::variant<std::string, std::int64_t, double, bool> value) {
-  return AttributeData{std::move(key), std::move(value)};
-}
-
-SpanData make_root_span(const TestRecord& record, std::uint64_t parent_span_id, std::uint32_t thread) {
-  SpanData root;
-  root.trace_id = record.trace_id;
-  root.span_id = record.root_span_id;
-  root.parent_span_id = parent_span_id;
-  root.name = record.test.full_name();
-  root.start_unix_ns = record.start_unix_ns;
-  root.end_unix_ns = record.end_unix_ns;
-  root.thread_index = thread;
-  root.file = record.test.file;
-  root.line = static_cast<std::uint32_t>(std::max(record.test.line, 0));
-  root.function = record.test.full_name();
-  root.attributes.push_back(attr("test.suite.name", record.test.suite));
-  root.attributes.push_back(attr("test.case.name", record.test.full_name()));
-  if (record.outcome != Outcome::kSkip) {  // the convention has only pass and fail
-    root.attributes.push_back(
-        attr("test.case.result.status", std::string(record.outcome == Outcome::kPass ? "pass" : "fail")));
-  }
-  if (!record.test.value_param.empty()) {
-    root.attributes.push_back(attr("test.case.parameter", record.test.value_param));
-  }
-  if (!record.test.type_param.empty()) {
-    root.attributes.push_back(attr("test.case.type_parameter", record.test.type_param));
-  }
-  for (const Failure& failure : record.failures) {
-    EventData event;
-    event.name = "exception";
-    event.time_unix_ns = failure.time_unix_ns;
-    event.attributes.push_back(attr(
-        "exception.type", std::string(failure.fatal ? "gtest.fatal_failure" : "gtest.nonfatal_failure")));
-    event.attributes.push_back(attr("exception.message", failure.message));
-    event.attributes.push_back(attr("code.filepath", failure.file));
-    event.attributes.push_back(attr("code.lineno", static_cast<std::int64_t>(failure.line)));
-    root.events.push_back(std::move(event));
-  }
-  if (record.outcome == Outcome::kPass || record.outcome == Outcome::kSkip) {
-    root.status = StatusCode::kUnset;
-  } else {
-    root.status = StatusCode::kError;
-    root.status_message =
-        record.failures.empty() ? std::string(to_string(record.outcome)) : record.failures.front().message;
-  }
-  return root;
-}
-
-}  // namespace
 
 TestRecord TestCapture::end(Outcome outcome) noexcept {
   TestRecord record;
   State& s = *state_;
   if (!s.active) return record;
   const std::int64_t end_unix_ns = detail::unix_now_ns();
+  detail::unpublish_test();
   detail::deactivate();
   s.active = false;
   try {
@@ -177,35 +128,12 @@ TestRecord TestCapture::end(Outcome outcome) noexcept {
     }
     detail::TickClock& clock = detail::tick_clock();
     clock.refine();
-    const detail::TickMapping mapping{s.start_ticks, s.start_unix_ns, clock.ns_per_tick()};
-    detail::SpanAssembler assembler(mapping);
-    detail::for_each_buffer([&](const detail::BufferView& buffer) {
-      record.threads.push_back(ThreadData{buffer.thread_index, buffer.os_tid, buffer.thread_name});
-      record.dropped_records += buffer.dropped;
-      if (!assembler.add_buffer(buffer)) ++record.dropped_records;
-    });
+    std::vector<detail::BufferView> buffers;
+    detail::for_each_buffer([&](const detail::BufferView& buffer) { buffers.push_back(buffer); });
     record.dropped_records += detail::threads_without_buffer();
-    record.orphan_records = assembler.orphan_records();
-    std::vector<SpanData> spans = assembler.take_spans();
-    record.logs = assembler.take_logs();
     record.metrics = detail::MetricsSnapshot::take().since(s.metrics_before);
-    std::stable_sort(record.logs.begin(), record.logs.end(),
-                     [](const LogData& a, const LogData& b) { return a.time_unix_ns < b.time_unix_ns; });
-    for (SpanData& span : spans) {
-      if (!span.ended) span.end_unix_ns = std::max(end_unix_ns, span.start_unix_ns);
-    }
-    // Spans in start order, a thread's spans in their order of decoding when they start at
-    // once (stable). Sorting indices moves each (large) SpanData once, not at every step.
-    std::vector<std::size_t> order(spans.size());
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&spans](std::size_t a, std::size_t b) {
-      return spans[a].start_unix_ns < spans[b].start_unix_ns;
-    });
-    std::sort(record.threads.begin(), record.threads.end(),
-              [](const ThreadData& a, const ThreadData& b) { return a.index < b.index; });
-    record.spans.reserve(spans.size() + 1);
-    record.spans.push_back(make_root_span(record, s.parent_span_id, s.thread_index));
-    for (std::size_t i : order) record.spans.push_back(std::move(spans[i]));
+    detail::assemble_record(record, {s.start_ticks, s.start_unix_ns, clock.ns_per_tick()}, buffers,
+                            s.parent_span_id, s.thread_index);
   } catch (...) {
     // Out of memory while assembling: return what there is.
   }

@@ -6,6 +6,8 @@
 // its own buffer the first time it records in a new epoch. At the end of a test, capture
 // reads every buffer of the current epoch under the registry lock (which only thread
 // registration also takes). Buffers of exited threads are reused by new threads.
+// Under `testscope run` the buffers are files (recorder/mapping.hpp), so a test that
+// kills its process still leaves its records behind.
 #pragma once
 
 #include <atomic>
@@ -15,18 +17,20 @@
 #include <mutex>
 #include <string>
 
+#include "recorder/mapping.hpp"
+#include "recorder/records.hpp"
 #include "testscope/context.hpp"
 
 namespace testscope::detail {
 
-// One thread's buffer. Fields marked (owner) are written only by the owning thread.
+// One thread's buffer: a Region whose first page is the BufferHeader (head, epoch and
+// dropped count, written only by the owning thread) and the rest its records.
 struct ThreadBuffer {
-  std::byte* data = nullptr;
-  std::size_t capacity = 0;
-  std::atomic<std::size_t> head{0};       // (owner) bytes published
-  std::atomic<std::uint32_t> epoch{0};    // (owner) epoch the data belongs to
-  std::atomic<std::uint64_t> dropped{0};  // (owner) records dropped in this epoch
-  std::atomic<bool> retired{false};       // the owning thread has exited
+  Region region;
+  BufferHeader* header = nullptr;  // region.base
+  std::byte* data = nullptr;       // region.base + kBufferHeaderBytes
+  std::size_t capacity = 0;        // bytes of records
+  std::atomic<bool> retired{false};  // the owning thread has exited
   std::uint64_t os_tid = 0;
   std::uint32_t thread_index = 0;  // 1, 2, ... in order of first use
   std::mutex name_mutex;
@@ -44,8 +48,8 @@ struct BufferView {
   std::string thread_name;
 };
 
-// Starts a capture epoch whose spans without a parent hang under `root`.
-void activate(const SpanContext& root) noexcept;
+// Starts a capture epoch whose spans without a parent hang under `root`; returns it.
+std::uint32_t activate(const SpanContext& root) noexcept;
 // Stops recording new spans (spans already open still record their end).
 void deactivate() noexcept;
 // Calls `visit` for every buffer holding data of the current epoch, under the registry
@@ -61,6 +65,11 @@ TraceId new_trace_id() noexcept;
 // Registers the calling thread (if new) and joins it to the current epoch, so it is
 // listed even if it records nothing. Returns its thread index, 0 if it has no buffer.
 std::uint32_t touch_thread() noexcept;
+
+// The process's control block (see ControlHeader), mapped at first call: in
+// TESTSCOPE_BUFFER_DIR beside the buffers when set. Null only if no memory could be had.
+// Capture writes it; the recorder keeps it private to the parent across fork().
+ControlHeader* control_block() noexcept;
 
 // Per-thread buffer size in bytes: TESTSCOPE_BUFFER_KB (KiB) or 8 MiB. Read once.
 std::size_t buffer_capacity() noexcept;

@@ -1,12 +1,14 @@
 // Thread registration, buffer reuse, capture epochs and id generation.
 #include <pthread.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <random>
 #include <vector>
 
@@ -31,14 +33,42 @@ struct Registry {
   std::mutex mutex;
   std::vector<std::unique_ptr<ThreadBuffer>> buffers;
   std::uint32_t next_thread_index = 1;
+  Region control;  // the control block, mapped at first use
 };
+
+void lock_for_fork();
+void unlock_in_parent();
+void privatise_in_child();
 
 Registry& registry() noexcept {
   // Leaked on purpose (never destroyed, as said above). Out of memory at first use leaves
   // nothing to recover, so std::bad_alloc may end the program here (noexcept).
   // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,bugprone-unhandled-exception-at-new): see comment above
-  static auto* instance = new Registry();
+  static auto* instance = [] {
+    auto* reg = new Registry();
+    pthread_atfork(lock_for_fork, unlock_in_parent, privatise_in_child);
+    return reg;
+  }();
   return *instance;
+}
+
+// fork() while another thread registers must not leave the child's registry locked; and
+// the child's records must not go to the parent's files.
+void lock_for_fork() { registry().mutex.lock(); }
+void unlock_in_parent() { registry().mutex.unlock(); }
+void privatise_in_child() {
+  Registry& reg = registry();
+  for (auto& buffer : reg.buffers) {
+    make_private(buffer->region, kBufferHeaderBytes + buffer->header->head.load(std::memory_order_relaxed));
+  }
+  make_private(reg.control, kControlBytes);
+  reg.mutex.unlock();
+}
+
+void store_name(BufferHeader& header, std::string_view name) noexcept {
+  const std::size_t n = std::min(name.size(), header.name.size() - 1);
+  std::copy_n(name.data(), n, header.name.data());
+  header.name[n] = '\0';
 }
 
 std::uint64_t seed_from_os() noexcept {
@@ -79,17 +109,20 @@ ThreadBuffer* acquire_buffer(Registry& reg) {
   for (auto& buffer : reg.buffers) {
     // A retired buffer from an earlier epoch was read at that test's end (or never will be).
     if (buffer->retired.load(std::memory_order_acquire) &&
-        buffer->epoch.load(std::memory_order_relaxed) != epoch) {
+        buffer->header->epoch.load(std::memory_order_relaxed) != epoch) {
       buffer->retired.store(false, std::memory_order_relaxed);
       return buffer.get();
     }
   }
   const std::size_t capacity = buffer_capacity();
-  void* memory =
-      mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (memory == MAP_FAILED) return nullptr;
+  std::array<char, 32> file_name{};
+  std::snprintf(file_name.data(), file_name.size(), "%zu.buffer", reg.buffers.size() + 1);
+  const Region region = map_region(kBufferHeaderBytes + capacity, file_name.data());
+  if (region.base == nullptr) return nullptr;
   auto buffer = std::make_unique<ThreadBuffer>();
-  buffer->data = static_cast<std::byte*>(memory);
+  buffer->region = region;
+  buffer->header = new (region.base) BufferHeader{kBufferMagic, kFormatVersion, 0, capacity, {0}, {0}, {0}, 0, 0, {}};
+  buffer->data = region.base + kBufferHeaderBytes;
   buffer->capacity = capacity;
   reg.buffers.push_back(std::move(buffer));
   return reg.buffers.back().get();
@@ -121,18 +154,23 @@ ThreadState* register_thread() noexcept {
     }
     auto state = std::make_unique<ThreadState>();
     state->buffer = buffer;
+    state->header = buffer->header;
     state->data = buffer->data;
     state->capacity = buffer->capacity;
     state->epoch = 0;  // forces sync_epoch on first use
     state->rng = seed_from_os();
-    buffer->head.store(0, std::memory_order_relaxed);
-    buffer->epoch.store(0, std::memory_order_relaxed);
+    BufferHeader& header = *buffer->header;
+    header.head.store(0, std::memory_order_relaxed);
+    header.epoch.store(0, std::memory_order_relaxed);
     buffer->os_tid = static_cast<std::uint64_t>(syscall(SYS_gettid));
     buffer->thread_index = reg.next_thread_index++;
+    header.os_tid = buffer->os_tid;
+    header.thread_index = buffer->thread_index;
     {
       std::lock_guard<std::mutex> name_lock(buffer->name_mutex);
       buffer->name = os_thread_name();
       buffer->custom_name = false;
+      store_name(header, buffer->name);
     }
     (void)&t_exit;  // registers the thread-exit hook
     t_state = state.release();
@@ -149,22 +187,24 @@ void sync_epoch(ThreadState& state, std::uint32_t epoch) noexcept {
   state.full = false;
   state.current = SpanContext{};
   state.epoch = epoch;
-  buffer.head.store(0, std::memory_order_relaxed);
-  buffer.dropped.store(0, std::memory_order_relaxed);
-  buffer.epoch.store(epoch, std::memory_order_release);
   try {  // the OS name may have been set since the thread registered
     std::lock_guard<std::mutex> lock(buffer.name_mutex);
     if (!buffer.custom_name) buffer.name = os_thread_name();
+    store_name(*buffer.header, buffer.name);
   } catch (...) {
   }
+  buffer.header->head.store(0, std::memory_order_relaxed);
+  buffer.header->dropped.store(0, std::memory_order_relaxed);
+  buffer.header->epoch.store(epoch, std::memory_order_release);
 }
 
-void activate(const SpanContext& root) noexcept {
+std::uint32_t activate(const SpanContext& root) noexcept {
   g_root_trace_hi.store(root.trace_id.hi, std::memory_order_relaxed);
   g_root_trace_lo.store(root.trace_id.lo, std::memory_order_relaxed);
   g_root_span.store(root.span_id, std::memory_order_relaxed);
-  g_epoch.fetch_add(1, std::memory_order_acq_rel);
+  const std::uint32_t epoch = g_epoch.fetch_add(1, std::memory_order_acq_rel) + 1;
   g_capture_active.store(true, std::memory_order_release);
+  return epoch;
 }
 
 void deactivate() noexcept { g_capture_active.store(false, std::memory_order_release); }
@@ -174,16 +214,31 @@ void for_each_buffer(const std::function<void(const BufferView&)>& visit) {
   std::lock_guard<std::mutex> lock(reg.mutex);
   const std::uint32_t epoch = g_epoch.load(std::memory_order_acquire);
   for (auto& buffer : reg.buffers) {
-    if (buffer->epoch.load(std::memory_order_acquire) != epoch) continue;
-    const std::size_t size = buffer->head.load(std::memory_order_acquire);
+    const BufferHeader& header = *buffer->header;
+    if (header.epoch.load(std::memory_order_acquire) != epoch) continue;
+    const std::size_t size = header.head.load(std::memory_order_acquire);
     std::string name;
     {
       std::lock_guard<std::mutex> name_lock(buffer->name_mutex);
       name = buffer->name;
     }
-    visit(BufferView{buffer->data, size, buffer->dropped.load(std::memory_order_relaxed), buffer->os_tid,
+    visit(BufferView{buffer->data, size, header.dropped.load(std::memory_order_relaxed), buffer->os_tid,
                      buffer->thread_index, std::move(name)});
   }
+}
+
+ControlHeader* control_block() noexcept {
+  Registry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  if (reg.control.base == nullptr) {
+    reg.control = map_region(kControlBytes, "control");
+    if (reg.control.base == nullptr) return nullptr;
+    auto* control = new (reg.control.base) ControlHeader{};
+    control->magic = kControlMagic;
+    control->version = kFormatVersion;
+    control->pid = static_cast<std::uint64_t>(getpid());
+  }
+  return reinterpret_cast<ControlHeader*>(reg.control.base);
 }
 
 std::uint32_t touch_thread() noexcept {
@@ -217,6 +272,7 @@ void set_thread_name_impl(std::string_view name) noexcept {
     std::lock_guard<std::mutex> lock(state->buffer->name_mutex);
     state->buffer->name.assign(name.substr(0, 31));
     state->buffer->custom_name = true;
+    store_name(*state->header, state->buffer->name);
   } catch (...) {
   }
 }

@@ -28,9 +28,10 @@ struct SiteEntry {
 
 struct ThreadState {
   ThreadBuffer* buffer = nullptr;
-  std::byte* data = nullptr;  // buffer->data and buffer->capacity, one load away
+  BufferHeader* header = nullptr;  // buffer->header, data and capacity, one load away
+  std::byte* data = nullptr;
   std::size_t capacity = 0;
-  std::size_t head = 0;  // mirror of buffer->head, owner-private
+  std::size_t head = 0;  // mirror of header->head, owner-private
   bool full = false;     // a record was dropped: drop the rest of the epoch
   std::uint32_t epoch = 0;
   std::uint32_t next_site = 0;
@@ -78,7 +79,7 @@ inline ThreadState* thread_state() noexcept {
 inline std::byte* reserve(ThreadState& state, std::size_t size) noexcept {
   if (state.full || state.head + size > state.capacity) [[unlikely]] {
     state.full = true;
-    state.buffer->dropped.store(state.buffer->dropped.load(std::memory_order_relaxed) + 1,
+    state.header->dropped.store(state.header->dropped.load(std::memory_order_relaxed) + 1,
                                 std::memory_order_relaxed);
     return nullptr;
   }
@@ -127,7 +128,7 @@ inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
 
 inline void commit(ThreadState& state, std::size_t size) noexcept {
   state.head += size;
-  state.buffer->head.store(state.head, std::memory_order_release);
+  state.header->head.store(state.head, std::memory_order_release);
 }
 
 inline void write_header(std::byte* at, RecordKind kind, std::uint8_t type, std::size_t size,

@@ -262,9 +262,11 @@ class Printer {
                           format_attributes(rest, false), style_(kReset));
       return;
     }
-    // An assertion failure: location, then the message with its own line breaks kept.
-    out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}✗ failure at {}{}\n", offset, "", thread(thread_index),
-                        thread_width_, prefix, style_(kRed), where, style_(kReset));
+    // An assertion failure: location, then the message with its own line breaks kept. The
+    // end of a dead process (recovered by the runner) has no location.
+    const std::string title = where == ":0" ? std::string("process ended") : "failure at " + where;
+    out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}✗ {}{}\n", offset, "", thread(thread_index), thread_width_,
+                        prefix, style_(kRed), title, style_(kReset));
     const std::string indent = std::string(2 + 10 + 2 + 9 + 2 + thread_width_ + 2, ' ') + continuation + "  ";
     std::size_t start = 0;
     int shown = 0;

@@ -1,0 +1,206 @@
+// Rebuilding a dead process's running test from its control block and buffer files
+// (recorder/records.hpp has the formats, recorder/mapping.cpp writes the files).
+#include "testscope/recovery.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string_view>
+
+#include "capture/assemble.hpp"
+#include "recorder/records.hpp"
+
+namespace testscope {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::BufferHeader;
+using detail::ControlHeader;
+
+// A file mapped read-only for the life of the object.
+class MappedFile {
+ public:
+  explicit MappedFile(const fs::path& path) {
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      error_ = std::strerror(errno);
+      return;
+    }
+    struct stat st {};
+    if (fstat(fd, &st) == 0 && st.st_size > 0) {
+      void* memory = mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (memory != MAP_FAILED) {
+        data_ = static_cast<const std::byte*>(memory);
+        size_ = static_cast<std::size_t>(st.st_size);
+      } else {
+        error_ = std::strerror(errno);
+      }
+    } else {
+      error_ = "empty";
+    }
+    close(fd);
+  }
+  ~MappedFile() {
+    if (data_ != nullptr) munmap(const_cast<std::byte*>(data_), size_);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  MappedFile(MappedFile&&) = delete;
+  MappedFile& operator=(MappedFile&&) = delete;
+
+  const std::byte* data() const noexcept { return data_; }
+  std::size_t size() const noexcept { return size_; }
+  const std::string& error() const noexcept { return error_; }
+
+ private:
+  const std::byte* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::string error_;
+};
+
+// The files of one process: "<pid>-control" and "<pid>-<n>.buffer".
+struct ProcessFiles {
+  fs::path control;
+  std::vector<fs::path> buffers;
+};
+
+std::map<std::int64_t, ProcessFiles> list_files(const std::string& dir) {
+  std::map<std::int64_t, ProcessFiles> processes;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    const std::size_t dash = name.find('-');
+    if (dash == std::string::npos || dash == 0) continue;
+    const std::string_view pid_text(name.data(), dash);
+    if (!std::all_of(pid_text.begin(), pid_text.end(), [](char c) { return c >= '0' && c <= '9'; })) continue;
+    const std::int64_t pid = std::stoll(std::string(pid_text));
+    const std::string_view rest = std::string_view(name).substr(dash + 1);
+    if (rest == "control") {
+      processes[pid].control = entry.path();
+    } else if (rest.size() > 7 && rest.substr(rest.size() - 7) == ".buffer") {
+      processes[pid].buffers.push_back(entry.path());
+    }
+  }
+  return processes;
+}
+
+std::string problem(const fs::path& path, std::string_view why) { return path.string() + ": " + std::string(why); }
+
+// The five NUL-ended strings of the control block's text area, or false.
+bool read_test_info(const std::byte* text, std::uint32_t size, TestInfo& test) {
+  if (size > detail::kControlTextBytes) return false;
+  std::array<std::string*, 5> fields = {&test.suite, &test.name, &test.type_param, &test.value_param, &test.file};
+  const char* at = reinterpret_cast<const char*>(text);
+  const char* end = at + size;
+  for (std::string* field : fields) {
+    const char* nul = std::find(at, end, '\0');
+    if (nul == end) return false;
+    field->assign(at, nul);
+    at = nul + 1;
+  }
+  return !test.suite.empty() || !test.name.empty();
+}
+
+// The failures published in the control block, or false if the area is malformed.
+bool read_failures(const std::byte* area, std::uint32_t size, std::vector<Failure>& failures) {
+  if (size > detail::kControlBytes - detail::kControlFailureOffset) return false;
+  std::size_t at = 0;
+  while (at + sizeof(detail::FailureRecord) <= size) {
+    detail::FailureRecord header{};
+    std::memcpy(&header, area + at, sizeof header);
+    const std::size_t record = detail::padded(sizeof header + std::size_t{header.file_len} + header.message_len);
+    if (header.file_len > size || header.message_len > size || at + record > size) return false;
+    const char* text = reinterpret_cast<const char*>(area + at + sizeof header);
+    failures.push_back(Failure{std::string(text, header.file_len),
+                               header.line,
+                               std::string(text + header.file_len, header.message_len),
+                               header.fatal != 0,
+                               header.time_unix_ns});
+    at += record;
+  }
+  return at == size;
+}
+
+void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessEnd& end, Recovery& out) {
+  if (files.control.empty()) return;  // it never started a test
+  const MappedFile control_file(files.control);
+  if (control_file.data() == nullptr) return out.problems.push_back(problem(files.control, control_file.error()));
+  if (control_file.size() < detail::kControlBytes) {
+    return out.problems.push_back(problem(files.control, "truncated control block"));
+  }
+  const auto* control = reinterpret_cast<const ControlHeader*>(control_file.data());
+  if (control->magic != detail::kControlMagic || control->version != detail::kFormatVersion) {
+    return out.problems.push_back(problem(files.control, "not a testscope control block of format 1"));
+  }
+  if (control->in_test.load(std::memory_order_acquire) != 1) return;  // between tests: nothing lost
+  RecoveredTest recovered;
+  recovered.pid = pid;
+  TestRecord& record = recovered.record;
+  if (!read_test_info(control_file.data() + detail::kControlTextOffset, control->text_bytes, record.test) ||
+      !read_failures(control_file.data() + detail::kControlFailureOffset,
+                     control->failure_bytes.load(std::memory_order_acquire), record.failures)) {
+    return out.problems.push_back(problem(files.control, "malformed test name or failures"));
+  }
+  record.test.line = control->line;
+  record.outcome = end.outcome;
+  record.start_unix_ns = control->start_unix_ns;
+  record.end_unix_ns = std::max(end.end_unix_ns, control->start_unix_ns);
+  record.trace_id = TraceId{control->trace_hi, control->trace_lo};
+  record.root_span_id = control->root_span;
+  record.failures.push_back(Failure{"", 0, end.reason, true, record.end_unix_ns});
+  const double ns_per_tick =
+      std::isfinite(control->ns_per_tick) && control->ns_per_tick > 0 && control->ns_per_tick < 1e6 ? control->ns_per_tick
+                                                                                                     : 1.0;
+  const detail::TickMapping clock{control->start_ticks, control->start_unix_ns, ns_per_tick};
+
+  std::vector<std::unique_ptr<MappedFile>> mapped;  // the views point into them
+  std::vector<detail::BufferView> views;
+  for (const fs::path& path : files.buffers) {
+    auto file = std::make_unique<MappedFile>(path);
+    if (file->data() == nullptr || file->size() < detail::kBufferHeaderBytes) {
+      out.problems.push_back(problem(path, file->data() == nullptr ? file->error() : "truncated buffer"));
+      continue;
+    }
+    const auto* header = reinterpret_cast<const BufferHeader*>(file->data());
+    const std::uint64_t head = header->head.load(std::memory_order_acquire);
+    if (header->magic != detail::kBufferMagic || header->version != detail::kFormatVersion ||
+        header->capacity > file->size() - detail::kBufferHeaderBytes || head > header->capacity) {
+      out.problems.push_back(problem(path, "not a testscope buffer of format 1, or inconsistent"));
+      continue;
+    }
+    if (header->epoch.load(std::memory_order_acquire) != control->epoch) continue;  // not this test's
+    const std::size_t name_len = std::find(header->name.begin(), header->name.end(), '\0') - header->name.begin();
+    views.push_back(detail::BufferView{file->data() + detail::kBufferHeaderBytes, static_cast<std::size_t>(head),
+                                       header->dropped.load(std::memory_order_relaxed), header->os_tid,
+                                       header->thread_index, std::string(header->name.data(), name_len)});
+    mapped.push_back(std::move(file));
+  }
+  detail::assemble_record(record, clock, views, control->parent_span, control->test_thread);
+  out.tests.push_back(std::move(recovered));
+}
+
+}  // namespace
+
+Recovery recover_tests(const std::string& buffer_dir, const ProcessEnd& end) noexcept {
+  Recovery out;
+  try {
+    for (const auto& [pid, files] : list_files(buffer_dir)) recover_process(pid, files, end, out);
+  } catch (const std::exception& e) {
+    try {
+      out.problems.push_back(buffer_dir + ": " + e.what());
+    } catch (...) {
+    }
+  }
+  return out;
+}
+
+}  // namespace testscope

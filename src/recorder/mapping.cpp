@@ -1,0 +1,73 @@
+#include "recorder/mapping.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace testscope::detail {
+namespace {
+
+std::atomic<bool> g_file_backing_disabled{false};
+
+void* map_anonymous(std::size_t size) noexcept {
+  void* memory = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return memory == MAP_FAILED ? nullptr : memory;
+}
+
+// A shared mapping of a new file of `size` zero bytes (sparse), or null.
+void* map_file(std::size_t size, const char* name) noexcept {
+  const std::string& dir = buffer_dir();
+  if (dir.empty() || g_file_backing_disabled.load(std::memory_order_relaxed)) return nullptr;
+  char path[4096];
+  const int n = std::snprintf(path, sizeof path, "%s/%ld-%s", dir.c_str(), static_cast<long>(getpid()), name);
+  if (n <= 0 || static_cast<std::size_t>(n) >= sizeof path) return nullptr;
+  const int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return nullptr;
+  void* memory = nullptr;
+  if (ftruncate(fd, static_cast<off_t>(size)) == 0) {
+    memory = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (memory == MAP_FAILED) memory = nullptr;
+  }
+  close(fd);  // the mapping keeps the file
+  if (memory == nullptr) unlink(path);
+  return memory;
+}
+
+}  // namespace
+
+const std::string& buffer_dir() noexcept {
+  // Leaked on purpose: buffers may be mapped during static destruction.
+  // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,bugprone-unhandled-exception-at-new): see comment above
+  static const std::string* dir = [] {
+    const char* env = std::getenv("TESTSCOPE_BUFFER_DIR");
+    return new std::string(env != nullptr ? env : "");
+  }();
+  return *dir;
+}
+
+void disable_file_backing() noexcept { g_file_backing_disabled.store(true, std::memory_order_relaxed); }
+
+Region map_region(std::size_t size, const char* name) noexcept {
+  if (void* memory = map_file(size, name)) return {static_cast<std::byte*>(memory), size, true};
+  if (void* memory = map_anonymous(size)) return {static_cast<std::byte*>(memory), size, false};
+  return {};
+}
+
+void make_private(Region& region, std::size_t used) noexcept {
+  if (!region.file_backed || region.base == nullptr) return;
+  void* copy = map_anonymous(region.size);
+  if (copy == nullptr) return;  // keeps sharing: the child may write into the parent's file
+  std::memcpy(copy, region.base, used < region.size ? used : region.size);
+  if (mremap(copy, region.size, region.size, MREMAP_MAYMOVE | MREMAP_FIXED, region.base) != MAP_FAILED) {
+    region.file_backed = false;
+  } else {
+    munmap(copy, region.size);
+  }
+}
+
+}  // namespace testscope::detail
