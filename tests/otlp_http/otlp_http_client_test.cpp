@@ -1,0 +1,265 @@
+// OtlpHttpClient against a loopback HTTP server in this process (so it also runs under
+// ASan and TSan): gzip and headers on the wire, the retry rules with a short backoff,
+// partial success, an endpoint that refuses connections, one that never answers.
+#include "otlp_http/otlp_http_client.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "otlp_http/gzip.hpp"
+
+namespace {
+
+using namespace testscope::otlp;  // NOLINT(google-build-using-namespace): the unit under test
+using std::chrono::milliseconds;
+
+// One request as the server read it.
+struct Request {
+  std::string head;  // request line and headers
+  std::string body;
+};
+
+// A one-connection-at-a-time HTTP/1.1 server on 127.0.0.1: reads a request (headers, then
+// Content-Length bytes), answers with `respond(n)` for the n-th request (from 0), closes.
+class LoopbackServer {
+ public:
+  using Responder = std::function<std::string(int n)>;
+
+  explicit LoopbackServer(Responder respond)
+      : respond_(std::move(respond)), fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    // NOLINTBEGIN(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API
+    const bool ok = bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0 && listen(fd_, 8) == 0 &&
+                    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+    // NOLINTEND(cppcoreguidelines-pro-type-reinterpret-cast)
+    EXPECT_TRUE(ok) << "cannot listen on 127.0.0.1";
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~LoopbackServer() {
+    stop_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  LoopbackServer(const LoopbackServer&) = delete;
+  LoopbackServer& operator=(const LoopbackServer&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<Request> requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+
+ private:
+  void serve() {
+    for (int n = 0; !stop_; ++n) {
+      const int client = accept(fd_, nullptr, nullptr);
+      if (client < 0) return;
+      Request request = read_request(client);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        requests_.push_back(request);
+      }
+      const std::string answer = respond_(n);
+      if (!answer.empty()) (void)write(client, answer.data(), answer.size());
+      close(client);
+    }
+  }
+
+  static Request read_request(int client) {
+    std::string data;
+    std::array<char, 65536> chunk{};
+    std::size_t head_end = std::string::npos;
+    std::size_t length = 0;
+    while (true) {
+      const ssize_t got = read(client, chunk.data(), chunk.size());
+      if (got <= 0) break;
+      data.append(chunk.data(), static_cast<std::size_t>(got));
+      if (head_end == std::string::npos && (head_end = data.find("\r\n\r\n")) != std::string::npos) {
+        const auto at = data.find("Content-Length: ");
+        if (at != std::string::npos && at < head_end) length = std::stoul(data.substr(at + 16));
+      }
+      if (head_end != std::string::npos && data.size() >= head_end + 4 + length) break;
+    }
+    if (head_end == std::string::npos) return {data, {}};
+    return {data.substr(0, head_end), data.substr(head_end + 4)};
+  }
+
+  Responder respond_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::vector<Request> requests_;
+  std::thread thread_;
+};
+
+std::string answer(int status, const std::string& body, const std::string& extra_headers = {}) {
+  return "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n" + extra_headers + "\r\n" + body;
+}
+
+ExporterConfig config_for(const std::string& base) {
+  ExporterConfig config;
+  config.traces.url = base + "/v1/traces";
+  config.logs.url = base + "/v1/logs";
+  config.traces.headers = {{"api-key", "secret value"}};
+  config.retry.initial_backoff = milliseconds(20);
+  config.retry.max_backoff = milliseconds(50);
+  config.user_agent = "testscope/test";
+  return config;
+}
+
+constexpr const char* kBody = R"({"resourceSpans":[]})";
+
+TEST(OtlpHttpClient, RetriesA503ThenSendsTheSameGzippedRequest) {
+  LoopbackServer server(
+      [](int n) { return n == 0 ? answer(503, R"({"message":"busy"})") : answer(200, "{}"); });
+  OtlpHttpClient client(config_for(server.url()));
+  const ExportResult result = client.send(Signal::kTraces, kBody);
+  EXPECT_EQ(result.status, ExportStatus::kAccepted) << result.message;
+  EXPECT_EQ(result.attempts, 2);
+  EXPECT_EQ(result.http_status, 200);
+  EXPECT_TRUE(result.message.empty());
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(requests[0].body, requests[1].body);
+  EXPECT_EQ(gzip_decompress(requests[0].body), kBody);
+  const std::string& head = requests[0].head;
+  EXPECT_EQ(head.rfind("POST /v1/traces HTTP/1.1\r\n", 0), 0U) << head;
+  EXPECT_NE(head.find("Content-Type: application/json\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Encoding: gzip\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("api-key: secret value\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("User-Agent: testscope/test\r\n"), std::string::npos) << head;
+}
+
+TEST(OtlpHttpClient, HonoursRetryAfterAndSendsPlainJsonWhenToldTo) {
+  LoopbackServer server(
+      [](int n) { return n == 0 ? answer(429, "", "Retry-After: 0\r\n") : answer(200, ""); });
+  ExporterConfig config = config_for(server.url());
+  config.logs.gzip = false;
+  OtlpHttpClient client(config);
+  const ExportResult result = client.send(Signal::kLogs, kBody);
+  EXPECT_EQ(result.status, ExportStatus::kAccepted) << result.message;
+  EXPECT_EQ(result.attempts, 2);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(requests[1].body, kBody);
+  EXPECT_EQ(requests[1].head.find("Content-Encoding"), std::string::npos);
+  EXPECT_EQ(requests[1].head.find("api-key"), std::string::npos);  // the traces' headers only
+}
+
+TEST(OtlpHttpClient, BadRequestIsRejectedWithoutRetry) {
+  LoopbackServer server([](int) { return answer(400, R"({"code":3,"message":"bad data"})"); });
+  OtlpHttpClient client(config_for(server.url()));
+  const ExportResult result = client.send(Signal::kTraces, kBody);
+  EXPECT_EQ(result.status, ExportStatus::kRejected);
+  EXPECT_EQ(result.attempts, 1);
+  EXPECT_EQ(result.http_status, 400);
+  EXPECT_EQ(result.message, "HTTP 400: bad data");
+}
+
+TEST(OtlpHttpClient, OtherErrorStatusesFailWithoutRetry) {
+  LoopbackServer server([](int) { return answer(500, "oops\nline two"); });
+  OtlpHttpClient client(config_for(server.url()));
+  const ExportResult result = client.send(Signal::kTraces, kBody);
+  EXPECT_EQ(result.status, ExportStatus::kFailed);
+  EXPECT_EQ(result.attempts, 1);
+  EXPECT_EQ(result.message, "HTTP 500: oops line two");
+}
+
+TEST(OtlpHttpClient, RetryableStatusGivesUpAfterMaxAttempts) {
+  LoopbackServer server([](int) { return answer(502, ""); });
+  ExporterConfig config = config_for(server.url());
+  config.retry.max_attempts = 3;
+  OtlpHttpClient client(config);
+  const ExportResult result = client.send(Signal::kTraces, kBody);
+  EXPECT_EQ(result.status, ExportStatus::kFailed);
+  EXPECT_EQ(result.attempts, 3);
+  EXPECT_EQ(result.message, "HTTP 502; gave up after 3 attempts");
+  EXPECT_EQ(server.requests().size(), 3U);
+}
+
+TEST(OtlpHttpClient, PartialSuccessCountsRejectedItems) {
+  LoopbackServer server([](int n) {
+    return n == 0 ? answer(200, R"({"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}})")
+                  : answer(200, R"({"partialSuccess":{"rejectedLogRecords":5}})");
+  });
+  OtlpHttpClient client(config_for(server.url()));
+  ExportResult result = client.send(Signal::kTraces, kBody);
+  EXPECT_EQ(result.status, ExportStatus::kPartiallyAccepted);
+  EXPECT_EQ(result.rejected, 2);
+  EXPECT_EQ(result.message, "too old");
+  EXPECT_EQ(result.attempts, 1);  // never retried
+  result = client.send(Signal::kLogs, kBody);
+  EXPECT_EQ(result.status, ExportStatus::kPartiallyAccepted);
+  EXPECT_EQ(result.rejected, 5);
+}
+
+TEST(OtlpHttpClient, RefusedConnectionsAreRetriedThenFail) {
+  int port = 0;
+  {
+    LoopbackServer gone([](int) { return std::string(); });
+    port = std::stoi(gone.url().substr(gone.url().rfind(':') + 1));
+  }  // closed: connections to it are refused
+  ExporterConfig config = config_for("http://127.0.0.1:" + std::to_string(port));
+  config.retry.max_attempts = 4;
+  OtlpHttpClient client(config);
+  const ExportResult result = client.send(Signal::kTraces, kBody);
+  EXPECT_EQ(result.status, ExportStatus::kFailed);
+  EXPECT_EQ(result.attempts, 4);
+  EXPECT_EQ(result.http_status, 0);
+  EXPECT_NE(result.message.find("gave up after 4 attempts"), std::string::npos) << result.message;
+}
+
+TEST(OtlpHttpClient, AServerThatNeverAnswersEndsAtTheTimeout) {
+  std::atomic<bool> release{false};
+  LoopbackServer server([&](int) {
+    while (!release) std::this_thread::sleep_for(milliseconds(10));
+    return std::string();
+  });
+  ExporterConfig config = config_for(server.url());
+  config.traces.timeout = milliseconds(400);
+  OtlpHttpClient client(config);
+  const ExportResult result = client.send(Signal::kTraces, kBody);
+  release = true;
+  EXPECT_EQ(result.status, ExportStatus::kFailed);
+  EXPECT_LT(result.elapsed, milliseconds(2000));
+  EXPECT_GE(result.elapsed, milliseconds(350));
+  EXPECT_NE(result.message.find("imed out"), std::string::npos) << result.message;
+}
+
+TEST(OtlpHttpClient, OneClientPerThread) {
+  LoopbackServer server([](int) { return answer(200, "{}"); });
+  std::vector<std::thread> threads;
+  threads.reserve(3);
+  std::atomic<int> accepted{0};
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&] {
+      OtlpHttpClient client(config_for(server.url()));
+      for (int i = 0; i < 3; ++i) {
+        if (client.send(Signal::kTraces, kBody).status == ExportStatus::kAccepted) ++accepted;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(accepted, 9);
+}
+
+}  // namespace
