@@ -1,0 +1,92 @@
+// Evaluating a rules file (rules.hpp) over the artifact tree of a `testscope run`, and
+// optionally a baseline tree (e.g. the main branch's): the findings of `testscope check`,
+// each with the rule, the test, the severity and the evidence (which executions, which
+// values), plus what the safety guards decided (docs/rules.md):
+//
+// - an execution in which more than guards.mass_failure_fraction of the tests that ran
+//   failed (at least two ran) is an infrastructure failure: left out of every rule;
+// - a test that failed in every execution that counts is broken: a rule whose action is
+//   quarantine never quarantines it, and says so in an error-severity finding instead;
+// - a finding quarantines only a test that ran in at least guards.min_executions executions.
+//
+// Deterministic: the same inputs give the same findings in the same order.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/artifact_tree.hpp"
+#include "analysis/check_tree.hpp"
+#include "analysis/rules.hpp"
+
+namespace testscope::analysis {
+
+// One execution cited by a finding. Plain data.
+struct EvidenceItem {
+  std::string execution;        // "3"
+  std::string outcome;          // the test's outcome there: pass | fail | crash | timeout
+  std::optional<double> value;  // metric rules: the value; duration rules: the duration (ns)
+  std::string artifacts;        // the test's folder, relative to the tree root
+  std::string message;          // verdict rules: the failure's first line
+};
+
+// What the guards say about quarantining the test of a finding.
+enum class QuarantineState {
+  kNotAsked,          // the rule's action is report
+  kEligible,          // --apply quarantines it
+  kBroken,            // refused: the test failed in every execution
+  kTooFewExecutions,  // refused: it ran in fewer than guards.min_executions executions
+};
+
+// One finding. Plain data.
+struct Finding {
+  std::string rule;
+  RuleKind kind = RuleKind::kVerdict;
+  Severity severity = Severity::kWarning;  // the rule's; always kError for a broken test
+  std::string description;                 // the rule's
+  std::string test;                        // full name
+  std::string test_id;                     // folder name under tests/
+  std::string summary;                     // one line saying what fired and why
+  // The value compared: the failure rate (verdict), the aggregated metric value (metric) or
+  // the duration percentile in ns (duration).
+  double value = 0;
+  std::optional<double> limit;         // what it had to be above (the strictest condition)
+  std::optional<double> baseline;      // the baseline's value, when one was compared
+  int executions = 0;                  // the test's executions that counted (skips left out)
+  std::vector<EvidenceItem> evidence;  // in execution order
+  QuarantineState quarantine = QuarantineState::kNotAsked;
+  std::optional<QuarantineAction> action;  // the rule's, when its action is quarantine
+};
+
+// A rule that could not be evaluated, and why. Plain data.
+struct SkippedRule {
+  std::string rule;
+  std::string reason;
+};
+
+// Everything `testscope check` reports. Plain data.
+struct CheckResult {
+  std::vector<Finding> findings;  // errors first, then in rule order, then by test name
+  std::vector<InfrastructureFailure> infrastructure_failures;           // of the tree
+  std::vector<InfrastructureFailure> baseline_infrastructure_failures;  // of the baseline
+  std::vector<SkippedRule> skipped_rules;
+  std::vector<Problem> problems;  // metrics.prom files that could not be used (full paths)
+  int executions = 0;             // in the tree
+  int counted_executions = 0;     // of them, not infrastructure failures
+  int rules = 0;
+  Guards guards;
+};
+
+// Evaluates every rule of `rules` over `tree`, comparing with `baseline` where rules ask for
+// it (null: rules that need a baseline are skipped, with a reason). Reads the metrics.prom
+// files metric rules need; files that cannot be used are problems, never exceptions.
+CheckResult evaluate_rules(const RuleSet& rules, const ArtifactTree& tree, const ArtifactTree* baseline);
+
+// 1 when a finding has severity error, else 0 (documented exit codes of `testscope check`).
+int check_exit_code(const CheckResult& result);
+
+// "12.3 ms" / "1.25 s" / "850 us" for a duration in nanoseconds, as findings show it.
+std::string format_duration(double ns);
+
+}  // namespace testscope::analysis
