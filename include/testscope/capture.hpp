@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -113,6 +114,17 @@ struct TestInfo {
   std::string full_name() const { return suite + "." + name; }
 };
 
+// The quarantine entry a test ran under (testscope/quarantine.hpp, mode `run`): its failure
+// is reported but does not fail the build. Plain data.
+struct QuarantineNote {
+  std::string entry;  // the entry's `test`: the name, or the pattern that matched
+  std::string reason;
+  std::string owner;
+  std::string expires;  // "YYYY-MM-DD": the entry applies before this day
+  std::string file;     // the quarantine file
+  int line = 0;         // of the entry's [[quarantine]] header
+};
+
 // Everything captured for one test.
 struct TestRecord {
   TestInfo test;
@@ -124,10 +136,11 @@ struct TestRecord {
   std::vector<SpanData> spans;      // the root span first, the rest by start time
   std::vector<ThreadData> threads;  // every thread that recorded, by index
   std::vector<Failure> failures;
-  std::vector<LogData> logs;          // by time; each thread's in the order logged
-  std::vector<MetricSample> metrics;  // series that changed (counters, histograms) and all gauges
-  std::uint64_t dropped_records = 0;  // lost to full buffers (or threads without one)
-  std::uint64_t orphan_records = 0;   // ends/attributes of spans begun before the test
+  std::vector<LogData> logs;                 // by time; each thread's in the order logged
+  std::vector<MetricSample> metrics;         // series that changed (counters, histograms) and all gauges
+  std::uint64_t dropped_records = 0;         // lost to full buffers (or threads without one)
+  std::uint64_t orphan_records = 0;          // ends/attributes of spans begun before the test
+  std::optional<QuarantineNote> quarantine;  // set when the test is quarantined
 
   std::int64_t duration_ns() const noexcept { return end_unix_ns - start_unix_ns; }
   const SpanData* find_span(std::uint64_t span_id) const noexcept;

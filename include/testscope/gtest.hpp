@@ -7,7 +7,7 @@
 //   int main(int argc, char** argv) {
 //     testing::InitGoogleTest(&argc, argv);
 //     testscope::gtest::install(&argc, argv);
-//     return RUN_ALL_TESTS();
+//     return testscope::gtest::run_all_tests();  // RUN_ALL_TESTS(), quarantine applied
 //   }
 //
 // Flags (beside --gtest_*), each with an environment variable; flags win:
@@ -18,16 +18,26 @@
 //   --testscope_metrics_port=[HOST:]PORT  TESTSCOPE_METRICS_PORT  serve /metrics while the
 //                                       program runs, on 127.0.0.1 unless HOST is given (PORT 0:
 //                                       any free port; the URL is printed on stderr)
+//   --testscope_otlp[=URL]              TESTSCOPE_OTLP  send each test's trace to an OTLP/HTTP
+//                                       endpoint when it ends (URL: a base, v1/traces appended;
+//                                       without one, OTEL_EXPORTER_OTLP_ENDPOINT or
+//                                       http://localhost:4318), from a background thread with a
+//                                       bounded queue; what was not delivered is counted in one
+//                                       warning at the end (docs/export.md). Off by default;
+//                                       TESTSCOPE_OTLP=1 turns it on, =0 or an empty flag off
 //   --testscope_pushgateway=URL         TESTSCOPE_PUSHGATEWAY  push the metrics to a Pushgateway
 //                                       at the end (job: the program's name, instance: the host)
+//   --testscope_quarantine=FILE         TESTSCOPE_QUARANTINE  the quarantine file
+//                                       (docs/quarantine.md); default: testscope-quarantine.toml
+//                                       in the current folder, else beside the program, if any
 // The endpoint and the push serve the registries of testscope/metrics.hpp plus testscope's
 // own series: testscope_tests_total{suite,outcome}, testscope_test_duration_seconds{suite},
 // testscope_spans_recorded_total and testscope_records_dropped_total.
 // An empty metrics port or Pushgateway URL turns them off (`--testscope_pushgateway=`
 // overrides the variable). A bad value gets a warning on stderr and the default; the tests
-// run regardless. So do
-// an occupied port and a Pushgateway that cannot be reached: a `testscope: warning:` line
-// names the port or URL and the reason, and the results and exit code stay GoogleTest's.
+// run regardless. So do an occupied port and a Pushgateway or OTLP endpoint that cannot be
+// reached: a `testscope: warning:` line names the port or URL and the reason, and the
+// results and exit code stay GoogleTest's.
 #pragma once
 
 #include <string>
@@ -44,6 +54,9 @@ struct Options {
   std::string metrics_filter;   // console metrics section: names starting with this; empty: all
   std::string metrics_address;  // "127.0.0.1:9464": serve /metrics there; empty: no endpoint
   std::string pushgateway_url;  // push to this Pushgateway at program end; empty: no push
+  bool otlp = false;            // send each test's trace over OTLP/HTTP when it ends
+  std::string otlp_endpoint;    // its base URL; empty: OTEL_EXPORTER_OTLP_* or http://localhost:4318
+  std::string quarantine_file;  // empty: testscope-quarantine.toml here, else beside the program
 };
 
 // Reads TESTSCOPE_* variables, then --testscope_* flags, removing those flags from argv.
@@ -57,5 +70,9 @@ Options parse_options(int* argc, char** argv, std::vector<std::string>* warnings
 void install(int* argc, char** argv);
 // The same with options given by the program; argv is recorded in run.json.
 void install(const Options& options, int argc = 0, char** argv = nullptr);
+
+// RUN_ALL_TESTS(), except that it returns 0 when every failure was in a test quarantined in
+// `run` mode (and none was outside a test). What testscope::gtest_main returns.
+int run_all_tests();
 
 }  // namespace testscope::gtest

@@ -1,18 +1,22 @@
 #include "analysis/artifact_tree.hpp"
 
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <fstream>
+#include <atomic>
+#include <cerrno>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <thread>
 
 #include "analysis/json_errors.hpp"
+#include "analysis/summary_fast_path.hpp"
 
 namespace testscope::analysis {
 namespace {
@@ -20,12 +24,58 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::optional<std::string> read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// The whole file at `path` (relative to the directory `dirfd`, or to the working directory
+// with AT_FDCWD), read with openat and read into a per-thread buffer: a tree has ~100,000
+// small files, and ifstream plus stringstream copied each twice. nullopt with `error`
+// (errno) set if it cannot be read.
+std::optional<std::string> read_text_at(int dirfd, const char* path, int* error = nullptr) {
+  const int fd = ::openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (error != nullptr) *error = errno;
+    return std::nullopt;
+  }
+  thread_local std::vector<char> buffer(65536);  // kept between files: no allocation per file
+  std::size_t size = 0;
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer.data() + size, buffer.size() - size)) > 0) {
+    size += static_cast<std::size_t>(n);
+    if (size == buffer.size()) buffer.resize(buffer.size() * 2);
+  }
+  const int read_error = errno;
+  ::close(fd);
+  if (n < 0) {
+    if (error != nullptr) *error = read_error;
+    return std::nullopt;
+  }
+  return std::string(buffer.data(), size);
+}
+
+// Closes `fd` (if >= 0) when it goes out of scope.
+struct FileDescriptor {
+  explicit FileDescriptor(int descriptor) : fd(descriptor) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+  int fd;
+};
+
+std::optional<std::string> read_text(const fs::path& path) { return read_text_at(AT_FDCWD, path.c_str()); }
+
+// Parses `text`, read from `path`; on failure records a Problem and returns nullopt.
+std::optional<json> parse_json(const fs::path& path, const std::string& text,
+                               std::vector<Problem>& problems) {
+  if (text.empty()) {
+    problems.push_back({path, "is empty"});
+    return std::nullopt;
+  }
+  try {
+    return parse_json_or_throw(text);
+  } catch (const std::exception& e) {
+    problems.push_back({path, e.what()});
+    return std::nullopt;
+  }
 }
 
 // Parses the JSON file at `path`; on failure records a Problem and returns nullopt.
@@ -35,16 +85,7 @@ std::optional<json> read_json(const fs::path& path, std::vector<Problem>& proble
     problems.push_back({path, "cannot be read"});
     return std::nullopt;
   }
-  if (text->empty()) {
-    problems.push_back({path, "is empty"});
-    return std::nullopt;
-  }
-  try {
-    return parse_json_or_throw(*text);
-  } catch (const std::exception& e) {
-    problems.push_back({path, e.what()});
-    return std::nullopt;
-  }
+  return parse_json(path, *text, problems);
 }
 
 std::string failures_text(const json& failures) {
@@ -57,9 +98,24 @@ std::string failures_text(const json& failures) {
   return text;
 }
 
-std::optional<TestAttempt> read_summary(const fs::path& path, const std::string& id,
-                                        std::vector<Problem>& problems) {
-  const auto doc = read_json(path, problems);
+// The test in the summary.json at `relative` under the directory `dirfd`, whose path is
+// `path`; nullopt when there is none (a test still running when the program died) or, with
+// a Problem, when it cannot be used.
+std::optional<TestAttempt> read_summary(int dirfd, const std::string& relative, const fs::path& path,
+                                        const std::string& id, std::vector<Problem>& problems) {
+  int error = 0;
+  const auto text = read_text_at(dirfd, relative.c_str(), &error);
+  if (!text) {
+    if (error != ENOENT) problems.push_back({path, "cannot be read"});
+    return std::nullopt;
+  }
+  // The common case, ~5x faster; the general reader below decides the rest (the two must
+  // stay in step: see summary_fast_path.hpp).
+  if (TestAttempt fast; detail::read_summary_fast(*text, fast)) {
+    fast.id = id;
+    return fast;
+  }
+  const auto doc = parse_json(path, *text, problems);
   if (!doc) return std::nullopt;
   try {
     TestAttempt t;
@@ -76,6 +132,11 @@ std::optional<TestAttempt> read_summary(const fs::path& path, const std::string&
     }
     t.duration_ns = doc->value("duration_ns", std::int64_t{0});
     if (doc->contains("failures")) t.message = failures_text(doc->at("failures"));
+    if (const auto q = doc->find("quarantine"); q != doc->end() && !q->is_null()) {
+      t.quarantine =
+          detail::quarantine_text(q->value("entry", std::string()), q->value("reason", std::string()),
+                                  q->value("owner", std::string()), q->value("expires", std::string()));
+    }
     return t;
   } catch (const json::exception& e) {
     problems.push_back({path, describe_json_error(e)});
@@ -118,12 +179,16 @@ void read_execution(const fs::path& root, Execution& execution, std::string& pro
   const fs::path dir = execution.dir.empty() ? root : root / execution.dir;
   read_run_json(dir / "run.json", execution, program, problems);
   std::error_code ec;
-  if (fs::is_directory(dir / "tests", ec)) {
+  // Summaries are opened relative to tests/ (openat): the kernel then walks two path
+  // components per file instead of the whole path from the root.
+  const int tests_fd = ::open((dir / "tests").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const FileDescriptor tests_closer{tests_fd};
+  if (tests_fd >= 0) {
     for (const auto& entry : fs::directory_iterator(dir / "tests", ec)) {
       if (!entry.is_directory()) continue;
-      const fs::path summary = entry.path() / "summary.json";
-      if (!fs::exists(summary)) continue;  // a test still running when the program died
-      if (auto t = read_summary(summary, entry.path().filename().string(), problems)) {
+      const std::string id = entry.path().filename().string();
+      if (auto t =
+              read_summary(tests_fd, id + "/summary.json", entry.path() / "summary.json", id, problems)) {
         execution.tests.push_back(std::move(*t));
       }
     }
@@ -184,6 +249,55 @@ std::vector<std::string> execution_names(const fs::path& root,
   return names;
 }
 
+// One execution as read by a worker: what read_execution fills, kept apart per execution so
+// that the results are put together in execution order whatever thread read them.
+struct ExecutionSlot {
+  Execution execution;
+  std::string program;
+  std::vector<Problem> problems;
+};
+
+// Reads the executions `names` into `tree` (skipping interrupted ones) on up to 8 threads:
+// a tree of 1,000 executions has ~100,000 summaries. The result does not depend on the
+// number of threads.
+void read_executions(ArtifactTree& tree, const std::vector<std::string>& names,
+                     const std::map<std::string, ExecutionRecord>& records) {
+  std::vector<ExecutionSlot> slots(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    Execution& execution = slots[i].execution;
+    execution.dir = "runs/" + names[i];
+    execution.record.name = names[i];
+    execution.record.outcome = "unknown";
+    if (auto it = records.find(names[i]); it != records.end()) execution.record = it->second;
+  }
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i = next++; i < slots.size(); i = next++) {
+      ExecutionSlot& slot = slots[i];
+      if (slot.execution.record.outcome == "interrupted") continue;  // unfinished: not evidence either way
+      try {
+        read_execution(tree.root, slot.execution, slot.program, slot.problems);
+      } catch (const std::exception& e) {  // e.g. a folder that vanished while it was listed
+        slot.problems.push_back({tree.root / slot.execution.dir, e.what()});
+      }
+    }
+  };
+  const std::size_t threads =
+      std::min<std::size_t>({std::max(1U, std::thread::hardware_concurrency()), 8, (names.size() + 15) / 16});
+  {
+    std::vector<std::jthread> workers;
+    for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(work);
+    work();
+  }
+  for (ExecutionSlot& slot : slots) {
+    if (slot.execution.record.outcome == "interrupted") continue;
+    if (tree.program.empty()) tree.program = slot.program;
+    tree.problems.insert(tree.problems.end(), std::make_move_iterator(slot.problems.begin()),
+                         std::make_move_iterator(slot.problems.end()));
+    tree.executions.push_back(std::move(slot.execution));
+  }
+}
+
 }  // namespace
 
 ArtifactTree load_artifact_tree(const fs::path& root) {
@@ -193,16 +307,7 @@ ArtifactTree load_artifact_tree(const fs::path& root) {
   tree.root = root;
   const std::map<std::string, ExecutionRecord> records = read_manifest(tree);
   const std::vector<std::string> names = execution_names(root, records);
-  for (const std::string& name : names) {
-    Execution execution;
-    execution.dir = "runs/" + name;
-    execution.record.name = name;
-    execution.record.outcome = "unknown";
-    if (auto it = records.find(name); it != records.end()) execution.record = it->second;
-    if (execution.record.outcome == "interrupted") continue;  // unfinished: not evidence either way
-    read_execution(root, execution, tree.program, tree.problems);
-    tree.executions.push_back(std::move(execution));
-  }
+  read_executions(tree, names, records);
   if (names.empty() && (fs::exists(root / "run.json") || fs::is_directory(root / "tests", ec))) {
     Execution single;
     single.record.name = ".";

@@ -31,6 +31,9 @@ struct TestAttempt {
   std::string outcome;    // pass | fail | skip | crash | timeout
   std::int64_t duration_ns = 0;
   std::string message;  // the failures as "file:line\nmessage", blank lines between; empty if none
+  // The quarantine entry it ran under (summary.json "quarantine"), as one line:
+  // "PromoRace.* (race, see #1; owner alice; until 2026-12-04)"; empty if none.
+  std::string quarantine;
 };
 
 // One execution of the program: how it ended and the tests it finished. Plain data.

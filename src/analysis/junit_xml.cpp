@@ -93,9 +93,17 @@ void testcase(std::string& out, const TestVerdict& v, const std::string& root) {
   if (v.failing.size() > kMaxAttemptElements) {
     property("attempts_omitted", std::to_string(v.failing.size() - kMaxAttemptElements));
   }
+  if (!v.quarantine.empty()) property("quarantine", v.quarantine);
   out += "      </properties>\n";
-  if (v.verdict == "skipped") out += "      <skipped/>\n";
-  const bool also_passed = v.failures < v.runs;
+  // A quarantined test's failures must not fail the build that reads this file: the test
+  // is reported skipped, its failing runs kept as flaky elements.
+  const bool quarantined = !v.quarantine.empty() && v.failures > 0;
+  if (quarantined) {
+    out += fmt::format("      <skipped message=\"QUARANTINED: {}\"/>\n", xml(v.quarantine));
+  } else if (v.verdict == "skipped") {
+    out += "      <skipped/>\n";
+  }
+  const bool also_passed = quarantined || v.failures < v.runs;
   for (std::size_t i = 0; i < v.failing.size() && i < kMaxAttemptElements; ++i) {
     const FailingAttempt& f = v.failing[i];
     const bool error = f.outcome != "fail";  // crashes and timeouts are errors, as exceptions are in Surefire
@@ -130,8 +138,9 @@ std::string format_junit(const Verdicts& verdicts, const std::string& root) {
     std::string cases;
     for (const TestVerdict* v : tests) {
       ++c.tests;
-      if (v->verdict == "skipped") ++c.skipped;
-      if (v->failures > 0 && v->failures == v->runs) {
+      const bool quarantined = !v->quarantine.empty() && v->failures > 0;
+      if (v->verdict == "skipped" || quarantined) ++c.skipped;
+      if (!quarantined && v->failures > 0 && v->failures == v->runs) {
         ++(v->failing.front().outcome == "fail" ? c.failures : c.errors);
       }
       c.time += v->runs > 0 ? static_cast<double>(v->total_duration_ns) / v->runs / 1e9 : 0;

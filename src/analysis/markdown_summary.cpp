@@ -48,7 +48,9 @@ std::string table_row(const TestVerdict& v, const std::string& root) {
   if (v.rules_out_above) rate += fmt::format("; rules out > {}", percent(*v.rules_out_above));
   const std::string artifacts =
       v.failures > 0 ? fmt::format("`{}`", detail::joined(root, v.example_artifacts)) : std::string();
-  return fmt::format("| {} {} | {} | {} | {} | {} | {} |\n", icon(v.verdict), v.verdict,
+  const std::string verdict =
+      v.quarantine.empty() ? v.verdict : v.verdict + " (quarantined: " + cell(v.quarantine) + ")";
+  return fmt::format("| {} {} | {} | {} | {} | {} | {} |\n", icon(v.verdict), verdict,
                      cell(detail::display_name(v)), v.runs, v.failures, rate, artifacts);
 }
 

@@ -1,6 +1,7 @@
-// testscope-run.json: what `testscope run` did, written at <out>/testscope-run.json
-// (docs/artifacts.md). The runner fills a RunManifest; the tree loader reads it back to
-// know how each execution ended (a crash or a timeout leaves no summary behind).
+// testscope-run.json: what `testscope run` (or `testscope merge`) did, written at
+// <out>/testscope-run.json (docs/artifacts.md). The runner fills a RunManifest; the tree
+// loader reads it back to know how each execution ended (a crash or a timeout leaves no
+// summary behind).
 #pragma once
 
 #include <cstdint>
@@ -8,7 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "analysis/shard.hpp"
+
 namespace testscope::analysis {
+
+// Where an execution of a merged tree came from. Plain data.
+struct ExecutionSource {
+  std::string tree;  // the input folder, as given to `testscope merge`
+  std::string name;  // the execution's name there ("3" for its runs/3)
+};
 
 // How one execution of the program ended, as the runner saw it. Plain data.
 struct ExecutionRecord {
@@ -18,7 +27,13 @@ struct ExecutionRecord {
   int signal = 0;       // the signal that ended it, 0 if none
   std::int64_t start_unix_ns = 0;
   std::int64_t duration_ns = 0;
-  std::optional<std::int64_t> seed;  // --gtest_random_seed when --shuffle
+  std::optional<std::int64_t> seed;       // --gtest_random_seed when --shuffle
+  std::optional<Shard> shard;             // the slice of the tests it ran, with --shard
+  std::optional<ExecutionSource> source;  // set in a tree made by testscope merge
+  // The execution's span in the run's trace (docs/export.md): 32 and 16 lowercase hex
+  // digits, given to the program as TRACEPARENT; empty in a file written before runs had one.
+  std::string trace_id;
+  std::string span_id;
 };
 
 // The run options as given. Plain data.
@@ -30,16 +45,34 @@ struct RunOptionsRecord {
   double timeout_s = 0;  // 0: none
   bool shuffle = false;
   std::string out;
+  std::optional<Shard> shard;
 };
 
-// The whole of one `testscope run`. Plain data.
+// One input of `testscope merge`, as the merged manifest records it. Plain data.
+struct MergedInput {
+  std::string tree;                  // the folder as given to merge
+  std::vector<std::string> program;  // its PROGRAM ARGS...
+  std::optional<Shard> shard;        // its --shard, if it ran one
+  int executions = 0;                // how many of its executions were merged
+  bool interrupted = false;
+};
+
+// The whole of one `testscope run` or `testscope merge`. Plain data.
 struct RunManifest {
-  std::vector<std::string> argv;     // testscope's own command line
-  std::vector<std::string> program;  // PROGRAM ARGS... as passed through
-  RunOptionsRecord options;
+  std::string command = "run";              // "run", or "merge" for a tree made by testscope merge
+  std::vector<std::string> argv;            // testscope's own command line
+  std::vector<std::string> program;         // PROGRAM ARGS... as passed through (merge: the first input's)
+  std::optional<RunOptionsRecord> options;  // nullopt for a merge (each input had its own)
+  std::vector<MergedInput> inputs;          // merge only: the trees merged, in order
   std::int64_t start_unix_ns = 0;
   std::int64_t end_unix_ns = 0;
   bool interrupted = false;
+  // The run's own span, the parent of every execution's span (lowercase hex; empty when
+  // none: a merge, or a file written before runs had one). parent_span_id: the span of the
+  // TRACEPARENT testscope itself was given, which the run joined; empty if none.
+  std::string trace_id;
+  std::string span_id;
+  std::string parent_span_id;
   std::vector<ExecutionRecord> executions;
 };
 

@@ -92,6 +92,7 @@ void count_execution(ExecutionCounts& counts, const std::string& outcome) {
 void add_execution(const Execution& e, std::map<std::string, TestVerdict>& tests, TestVerdict& program) {
   const ExecutionRecord& r = e.record;
   bool a_test_failed = false;
+  bool a_test_died = false;  // a recovered test carries the execution's crash or timeout
   for (const TestAttempt& t : e.tests) {
     TestVerdict& v = tests[t.full_name];
     if (v.name.empty()) {
@@ -103,12 +104,14 @@ void add_execution(const Execution& e, std::map<std::string, TestVerdict>& tests
     }
     const std::string folder = (e.dir.empty() ? "" : e.dir + "/") + "tests/" + t.id;
     add_attempt(v, t.outcome, {r.name, t.outcome, folder, t.message, t.duration_ns}, t.duration_ns);
+    if (!t.quarantine.empty()) v.quarantine = t.quarantine;
     a_test_failed = a_test_failed || (t.outcome != "pass" && t.outcome != "skip");
+    a_test_died = a_test_died || t.outcome == "crash" || t.outcome == "timeout";
   }
-  // The whole program fails where no test's summary explains it: a crash, a timeout,
-  // or a non-zero exit with every finished test passing.
+  // The whole program fails where no test's summary explains it: a crash or a timeout
+  // outside any test (or not recovered), or a non-zero exit with every finished test passing.
   std::string program_outcome = "pass";
-  if (r.outcome == "crash" || r.outcome == "timeout") program_outcome = r.outcome;
+  if ((r.outcome == "crash" || r.outcome == "timeout") && !a_test_died) program_outcome = r.outcome;
   if (r.outcome == "fail" && !a_test_failed) program_outcome = "fail";
   const std::string folder = e.dir.empty() ? "." : e.dir;
   add_attempt(program, program_outcome, {r.name, program_outcome, folder, program_message(r), r.duration_ns},
@@ -149,7 +152,7 @@ Verdicts compute_verdicts(const ArtifactTree& tree) {
 
 int verdicts_exit_code(const Verdicts& verdicts) {
   for (const TestVerdict& v : verdicts.tests) {
-    if (v.verdict != "passed" && v.verdict != "skipped") return 1;
+    if (v.verdict != "passed" && v.verdict != "skipped" && v.quarantine.empty()) return 1;
   }
   return 0;
 }

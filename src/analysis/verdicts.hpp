@@ -40,7 +40,9 @@ struct TestVerdict {
   Interval ci95;
   std::optional<double> rules_out_above;  // only when failures == 0 and runs > 0
   std::int64_t total_duration_ns = 0;
-  std::string example_artifacts;        // one failing attempt's folder, else the last run's
+  std::string example_artifacts;  // one failing attempt's folder, else the last run's
+  std::string
+      quarantine;  // the quarantine entry of its last quarantined run (TestAttempt::quarantine); "" if none
   std::vector<FailingAttempt> failing;  // in execution order
 };
 
@@ -60,7 +62,8 @@ struct Verdicts {
 // Computes the verdicts of `tree`. Deterministic: the same tree gives the same verdicts.
 Verdicts compute_verdicts(const ArtifactTree& tree);
 
-// 0 when every verdict is passed or skipped; 1 otherwise (documented exit codes).
+// 0 when every verdict is passed or skipped, or the test is quarantined; 1 otherwise
+// (documented exit codes).
 int verdicts_exit_code(const Verdicts& verdicts);
 
 // verdicts.json (schema 1, docs/artifacts.md), pretty-printed, ending in a newline.

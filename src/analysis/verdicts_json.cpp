@@ -39,6 +39,7 @@ std::string verdicts_json(const Verdicts& verdicts) {
          {"rules_out_above", v.rules_out_above ? ordered_json(rounded(*v.rules_out_above)) : ordered_json()},
          {"mean_duration_ns", v.runs > 0 ? v.total_duration_ns / v.runs : 0},
          {"example_artifacts", v.example_artifacts},
+         {"quarantine", v.quarantine.empty() ? ordered_json() : ordered_json(v.quarantine)},
          {"failing", failing}});
   }
   ordered_json problems = ordered_json::array();

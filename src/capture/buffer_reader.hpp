@@ -1,6 +1,7 @@
 // Decodes the records of one thread's buffer into spans (see recorder/records.hpp).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -18,7 +19,10 @@ struct TickMapping {
 
   std::int64_t to_unix_ns(std::uint64_t ticks) const noexcept {
     const auto delta = static_cast<double>(static_cast<std::int64_t>(ticks - ticks0));
-    return unix0 + static_cast<std::int64_t>(delta * ns_per_tick);
+    // Ticks from a corrupt buffer may lie anywhere: keep within 2^61 ns (73 years) of the
+    // start, so the conversion and later differences cannot overflow.
+    constexpr double kLimit = 2305843009213693952.0;
+    return unix0 + static_cast<std::int64_t>(std::clamp(delta * ns_per_tick, -kLimit, kLimit));
   }
 };
 

@@ -37,7 +37,8 @@ void publish_test(const TestInfo& test, const TickMapping& clock, const SpanCont
   // Each string NUL-ended, cut to share the area; a cut string loses its tail only.
   std::byte* text = text_area(control);
   std::size_t used = 0;
-  for (const std::string* field : {&test.suite, &test.name, &test.type_param, &test.value_param, &test.file}) {
+  for (const std::string* field :
+       {&test.suite, &test.name, &test.type_param, &test.value_param, &test.file}) {
     const std::size_t room = kControlTextBytes - used - 1;
     const std::size_t n = std::min(field->size(), std::min<std::size_t>(room, 1024));
     std::memcpy(text + used, field->data(), n);

@@ -51,7 +51,8 @@ class MappedFile {
     close(fd);
   }
   ~MappedFile() {
-    if (data_ != nullptr) munmap(const_cast<std::byte*>(data_), size_);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    if (data_ != nullptr)
+      munmap(const_cast<std::byte*>(data_), size_);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   }
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -93,12 +94,15 @@ std::map<std::int64_t, ProcessFiles> list_files(const std::string& dir) {
   return processes;
 }
 
-std::string problem(const fs::path& path, std::string_view why) { return path.string() + ": " + std::string(why); }
+std::string problem(const fs::path& path, std::string_view why) {
+  return path.string() + ": " + std::string(why);
+}
 
 // The five NUL-ended strings of the control block's text area, or false.
 bool read_test_info(const std::byte* text, std::uint32_t size, TestInfo& test) {
   if (size > detail::kControlTextBytes) return false;
-  std::array<std::string*, 5> fields = {&test.suite, &test.name, &test.type_param, &test.value_param, &test.file};
+  std::array<std::string*, 5> fields = {&test.suite, &test.name, &test.type_param, &test.value_param,
+                                        &test.file};
   const char* at = reinterpret_cast<const char*>(text);
   const char* end = at + size;
   for (std::string* field : fields) {
@@ -117,13 +121,12 @@ bool read_failures(const std::byte* area, std::uint32_t size, std::vector<Failur
   while (at + sizeof(detail::FailureRecord) <= size) {
     detail::FailureRecord header{};
     std::memcpy(&header, area + at, sizeof header);
-    const std::size_t record = detail::padded(sizeof header + std::size_t{header.file_len} + header.message_len);
+    const std::size_t record =
+        detail::padded(sizeof header + std::size_t{header.file_len} + header.message_len);
     if (header.file_len > size || header.message_len > size || at + record > size) return false;
     const char* text = reinterpret_cast<const char*>(area + at + sizeof header);
-    failures.push_back(Failure{std::string(text, header.file_len),
-                               header.line,
-                               std::string(text + header.file_len, header.message_len),
-                               header.fatal != 0,
+    failures.push_back(Failure{std::string(text, header.file_len), header.line,
+                               std::string(text + header.file_len, header.message_len), header.fatal != 0,
                                header.time_unix_ns});
     at += record;
   }
@@ -133,7 +136,8 @@ bool read_failures(const std::byte* area, std::uint32_t size, std::vector<Failur
 void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessEnd& end, Recovery& out) {
   if (files.control.empty()) return;  // it never started a test
   const MappedFile control_file(files.control);
-  if (control_file.data() == nullptr) return out.problems.push_back(problem(files.control, control_file.error()));
+  if (control_file.data() == nullptr)
+    return out.problems.push_back(problem(files.control, control_file.error()));
   if (control_file.size() < detail::kControlBytes) {
     return out.problems.push_back(problem(files.control, "truncated control block"));
   }
@@ -158,8 +162,9 @@ void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessE
   record.root_span_id = control->root_span;
   record.failures.push_back(Failure{"", 0, end.reason, true, record.end_unix_ns});
   const double ns_per_tick =
-      std::isfinite(control->ns_per_tick) && control->ns_per_tick > 0 && control->ns_per_tick < 1e6 ? control->ns_per_tick
-                                                                                                     : 1.0;
+      std::isfinite(control->ns_per_tick) && control->ns_per_tick > 0 && control->ns_per_tick < 1e6
+          ? control->ns_per_tick
+          : 1.0;
   const detail::TickMapping clock{control->start_ticks, control->start_unix_ns, ns_per_tick};
 
   std::vector<std::unique_ptr<MappedFile>> mapped;  // the views point into them
@@ -178,8 +183,10 @@ void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessE
       continue;
     }
     if (header->epoch.load(std::memory_order_acquire) != control->epoch) continue;  // not this test's
-    const std::size_t name_len = std::find(header->name.begin(), header->name.end(), '\0') - header->name.begin();
-    views.push_back(detail::BufferView{file->data() + detail::kBufferHeaderBytes, static_cast<std::size_t>(head),
+    const std::size_t name_len =
+        std::find(header->name.begin(), header->name.end(), '\0') - header->name.begin();
+    views.push_back(detail::BufferView{file->data() + detail::kBufferHeaderBytes,
+                                       static_cast<std::size_t>(head),
                                        header->dropped.load(std::memory_order_relaxed), header->os_tid,
                                        header->thread_index, std::string(header->name.data(), name_len)});
     mapped.push_back(std::move(file));

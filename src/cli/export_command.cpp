@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -120,15 +122,44 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-// Reads every test folder of every execution in `tree`, batching and sending as it goes;
-// prints each file (or line) that could not be used. Returns how many there were.
-std::size_t send_tree(const analysis::ArtifactTree& tree, const std::vector<otlp::KeyValue>& attributes,
-                      Sender& sender) {
-  const std::string service_name = tree.program.empty() ? std::string("unknown_service") : tree.program;
+std::string service_name_of(const analysis::ArtifactTree& tree) {
+  return tree.program.empty() ? std::string("unknown_service") : tree.program;
+}
+
+// The runner's spans from OUT/testscope-run.json (none when OUT has no manifest, or its
+// manifest no trace); a manifest that cannot be read is reported and counted in `bad_input`.
+ResourceItems read_run_spans(const fs::path& out, const analysis::ArtifactTree& tree,
+                             const std::vector<otlp::KeyValue>& attributes, std::size_t& bad_input) {
+  const fs::path path = out / analysis::kRunManifestFile;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return {};
+  try {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) throw std::runtime_error("cannot be read");
+    return run_spans_payload(analysis::parse_run_manifest(text.str()), attributes, service_name_of(tree));
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "testscope: {}: {} (the run's own spans are not sent)\n", path.string(), e.what());
+    ++bad_input;
+    return {};
+  }
+}
+
+// Sends `run_spans`, then reads every test folder of every execution in `tree`, batching
+// and sending as it goes; prints each file (or line) that could not be used. Returns how
+// many there were.
+std::size_t send_tree(const analysis::ArtifactTree& tree, const ResourceItems& run_spans,
+                      const std::vector<otlp::KeyValue>& attributes, Sender& sender) {
+  const std::string service_name = service_name_of(tree);
   const std::size_t max_body_bytes = sender.config().max_body_bytes;
   otlp::BatchBuilder traces(Signal::kTraces, max_body_bytes);
   otlp::BatchBuilder logs(Signal::kLogs, max_body_bytes);
   std::size_t bad_input = 0;
+  if (!run_spans.items.empty()) {
+    sender.tally(Signal::kTraces).read += run_spans.items.size();
+    sender.send(Signal::kTraces, traces.add(run_spans.resource_json, run_spans.scope_json, run_spans.items));
+  }
   for (const analysis::Execution& execution : tree.executions) {
     const fs::path dir = execution.dir.empty() ? tree.root : tree.root / execution.dir;
     for (const fs::path& test_dir : test_dirs(dir)) {
@@ -202,7 +233,9 @@ int export_command(const ExportOptions& o) {
   }
   otlp::OtlpHttpClient client(configured.config);
   Sender sender(client);
-  const std::size_t bad_input = send_tree(tree, attributes, sender);
+  std::size_t bad_input = 0;
+  const ResourceItems run_spans = read_run_spans(o.out, tree, attributes, bad_input);
+  bad_input += send_tree(tree, run_spans, attributes, sender);
 
   const SignalTally& t = sender.tally(Signal::kTraces);
   const SignalTally& l = sender.tally(Signal::kLogs);

@@ -180,7 +180,88 @@ void copy_ids(const ordered_json& event, ordered_json& record) {
   }
 }
 
+constexpr int kStatusError = 2;
+constexpr int kSpanKindInternal = 1;
+
+ordered_json string_attribute(std::string_view key, std::string_view value) {
+  return {{"key", key}, {"value", {{"stringValue", value}}}};
+}
+ordered_json int_attribute(std::string_view key, std::int64_t value) {
+  return {{"key", key}, {"value", {{"intValue", std::to_string(value)}}}};
+}
+
+// An OTLP Span of the runner; `end_unix_ns` at least the start.
+ordered_json runner_span(const std::string& trace_id, const std::string& span_id, const std::string& parent,
+                         const std::string& name, std::int64_t start_unix_ns, std::int64_t end_unix_ns) {
+  ordered_json span = {{"traceId", trace_id}, {"spanId", span_id}};
+  if (!parent.empty()) span["parentSpanId"] = parent;
+  span["name"] = name;
+  span["kind"] = kSpanKindInternal;
+  span["startTimeUnixNano"] = std::to_string(start_unix_ns);
+  span["endTimeUnixNano"] = std::to_string(std::max(start_unix_ns, end_unix_ns));
+  span["attributes"] = ordered_json::array();
+  span["status"] = ordered_json::object();
+  return span;
+}
+
 }  // namespace
+
+ResourceItems run_spans_payload(const analysis::RunManifest& manifest,
+                                const std::vector<otlp::KeyValue>& resource_attributes,
+                                const std::string& default_service_name) {
+  ResourceItems out;
+  if (!is_hex_id(json(manifest.trace_id), kTraceIdHex) || !is_hex_id(json(manifest.span_id), kSpanIdHex)) {
+    return out;
+  }
+  json resource = json::object();
+  merge_resource(resource, resource_attributes, default_service_name);
+  out.resource_json = dump(resource);
+  out.scope_json = scope_json();
+
+  std::string program;
+  for (const std::string& arg : manifest.program) program += (program.empty() ? "" : " ") + arg;
+  const std::string program_name = manifest.program.empty()
+                                       ? default_service_name
+                                       : fs::path(manifest.program.front()).filename().string();
+  ordered_json run = runner_span(
+      manifest.trace_id, manifest.span_id,
+      is_hex_id(json(manifest.parent_span_id), kSpanIdHex) ? manifest.parent_span_id : "",
+      "testscope " + manifest.command + " " + program_name, manifest.start_unix_ns, manifest.end_unix_ns);
+  std::size_t failed = 0;
+  std::vector<std::string> executions;
+  for (const analysis::ExecutionRecord& e : manifest.executions) {
+    if (e.trace_id != manifest.trace_id || !is_hex_id(json(e.span_id), kSpanIdHex)) continue;
+    ordered_json span = runner_span(e.trace_id, e.span_id, manifest.span_id, "execution " + e.name,
+                                    e.start_unix_ns, e.start_unix_ns + e.duration_ns);
+    ordered_json& attributes = span["attributes"];
+    attributes.push_back(string_attribute("testscope.execution.name", e.name));
+    attributes.push_back(string_attribute("testscope.execution.outcome", e.outcome));
+    if (e.exit_code >= 0) attributes.push_back(int_attribute("process.exit.code", e.exit_code));
+    if (e.signal != 0) attributes.push_back(int_attribute("testscope.execution.signal", e.signal));
+    if (e.seed) attributes.push_back(int_attribute("testscope.execution.seed", *e.seed));
+    if (e.outcome != "pass") {
+      ++failed;
+      span["status"] = {{"code", kStatusError}, {"message", e.outcome}};
+    }
+    executions.push_back(dump(span));
+  }
+  ordered_json& attributes = run["attributes"];
+  attributes.push_back(string_attribute("testscope.run.program", program));
+  attributes.push_back(
+      int_attribute("testscope.run.executions", static_cast<std::int64_t>(manifest.executions.size())));
+  attributes.push_back(int_attribute("testscope.run.executions_failed", static_cast<std::int64_t>(failed)));
+  if (manifest.interrupted)
+    attributes.push_back({{"key", "testscope.run.interrupted"}, {"value", {{"boolValue", true}}}});
+  if (failed > 0) {
+    run["status"] = {
+        {"code", kStatusError},
+        {"message", std::to_string(failed) + " of " + std::to_string(manifest.executions.size()) +
+                        " executions did not pass"}};
+  }
+  out.items.push_back(dump(run));
+  for (std::string& span : executions) out.items.push_back(std::move(span));
+  return out;
+}
 
 std::string log_record_json(std::string_view line) {
   ordered_json event;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analysis/artifact_tree.hpp"
+#include "analysis/run_manifest.hpp"
 #include "otlp_http/key_value_list.hpp"
 
 namespace testscope::cli {
@@ -41,6 +42,16 @@ struct TestPayload {
 TestPayload read_test_payload(const std::filesystem::path& test_dir,
                               const std::vector<otlp::KeyValue>& resource_attributes,
                               const std::string& default_service_name);
+
+// The run's own spans, from testscope-run.json (docs/export.md, "One picture of a run"):
+// the run's span (its parent the TRACEPARENT testscope run was given, if any), and one
+// span per execution that has a span in the run's trace, a child of the run's span, so the
+// test traces (children of their execution's span) hang from one tree. Nothing when the
+// manifest has no trace (a merge, or a file from before runs had one). The resource is
+// built as for the tests: `resource_attributes` and service.name `default_service_name`.
+ResourceItems run_spans_payload(const analysis::RunManifest& manifest,
+                                const std::vector<otlp::KeyValue>& resource_attributes,
+                                const std::string& default_service_name);
 
 // One line of logs.jsonl (docs/artifacts.md) as an OTLP LogRecord in JSON: time,
 // severity, the event's name as eventName and as the body, its fields as attributes

@@ -1,5 +1,5 @@
-// The testscope command: `run` and `report` (one file each). Exit codes: 0 all passed,
-// 1 a failure or a flaky test, 2 a usage or input error, 130 interrupted.
+// The testscope command: `run`, `report`, `merge`, `export`, `check` and `quarantine`, one
+// file each. Exit codes in the help footer below.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/check_command.hpp"
+#include "cli/export_command.hpp"
+#include "cli/merge_command.hpp"
+#include "cli/quarantine_command.hpp"
 #include "cli/report_command.hpp"
 #include "cli/run_command.hpp"
 
@@ -19,19 +23,35 @@ int testscope_main(int argc, char** argv) {
   app.footer(
       "Exit codes:\n"
       "  0    every test passed\n"
-      "  1    a test failed, was flaky, crashed or timed out\n"
+      "  1    a test failed, was flaky, crashed or timed out; check: an error-severity finding\n"
       "  2    a usage or input error (a bad flag, an unreadable output folder, a program that cannot start)\n"
+      "  3    export: the endpoint was unreachable or refused the data (docs/export.md)\n"
       "  130  interrupted (Ctrl-C); the verdicts of the finished executions are still printed\n"
-      "Run `testscope run --help` or `testscope report --help` for a command's options.");
+      "Run `testscope COMMAND --help` (run, report, merge, quarantine, export, check) for a command's "
+      "options.");
 
   testscope::cli::RunOptions run_options;
   run_options.argv.assign(argv, argv + argc);
   CLI::App* run = testscope::cli::add_run_command(app, run_options);
   testscope::cli::ReportOptions report_options;
   CLI::App* report = testscope::cli::add_report_command(app, report_options);
+  testscope::cli::MergeOptions merge_options;
+  merge_options.argv = run_options.argv;
+  CLI::App* merge = testscope::cli::add_merge_command(app, merge_options);
+  testscope::cli::QuarantineOptions quarantine_options;
+  CLI::App* quarantine = testscope::cli::add_quarantine_command(app, quarantine_options);
+  testscope::cli::ExportOptions export_options;
+  CLI::App* export_app = testscope::cli::add_export_command(app, export_options);
+  testscope::cli::CheckOptions check_options;
+  CLI::App* check = testscope::cli::add_check_command(app, check_options);
 
-  if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "run" && std::string(argv[1]) != "report") {
-    std::fprintf(stderr, "testscope: unknown command '%s' (commands: run, report; see --help)\n", argv[1]);
+  if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "run" && std::string(argv[1]) != "report" &&
+      std::string(argv[1]) != "merge" && std::string(argv[1]) != "quarantine" &&
+      std::string(argv[1]) != "export" && std::string(argv[1]) != "check") {
+    std::fprintf(stderr,
+                 "testscope: unknown command '%s' (commands: run, report, merge, quarantine, export, check; "
+                 "see --help)\n",
+                 argv[1]);
     return 2;
   }
   try {
@@ -42,6 +62,10 @@ int testscope_main(int argc, char** argv) {
   }
   if (run->parsed()) return testscope::cli::run_command(run_options);
   if (report->parsed()) return testscope::cli::report_command(report_options);
+  if (merge->parsed()) return testscope::cli::merge_command(merge_options);
+  if (quarantine->parsed()) return testscope::cli::quarantine_command(quarantine_options);
+  if (export_app->parsed()) return testscope::cli::export_command(export_options);
+  if (check->parsed()) return testscope::cli::check_command(check_options);
   return 2;
 }
 

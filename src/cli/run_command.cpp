@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -21,6 +22,24 @@ std::int64_t unix_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// The run's own span (docs/export.md, "One picture of a run"): a child of the TRACEPARENT
+// testscope was given, joining that trace, else the root of a new trace. Recorded in
+// `manifest`; each execution's span will be its child.
+SpanContext make_run_span(analysis::RunManifest& manifest) {
+  SpanContext span;
+  const char* given = std::getenv("TRACEPARENT");
+  if (const auto parent = given != nullptr ? SpanContext::from_traceparent(given) : std::nullopt) {
+    span = *parent;
+    manifest.parent_span_id = span_id_to_hex(parent->span_id);
+  } else {
+    span.trace_id = TraceId{random_span_id(), random_span_id()};
+  }
+  span.span_id = random_span_id();
+  manifest.trace_id = span.trace_id.to_hex();
+  manifest.span_id = span_id_to_hex(span.span_id);
+  return span;
 }
 
 // "30s", "10m", "1h", "500ms" or plain seconds, into seconds.
@@ -61,6 +80,15 @@ bool write_file(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
+void set_shard_environment(std::vector<std::string>& environment, const analysis::Shard& shard) {
+  const auto is_shard_variable = [](const std::string& entry) {
+    return entry.rfind("GTEST_TOTAL_SHARDS=", 0) == 0 || entry.rfind("GTEST_SHARD_INDEX=", 0) == 0;
+  };
+  std::erase_if(environment, is_shard_variable);
+  environment.push_back("GTEST_TOTAL_SHARDS=" + std::to_string(shard.total));
+  environment.push_back("GTEST_SHARD_INDEX=" + std::to_string(shard.index - 1));
+}
+
 CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
   CLI::App* run = app.add_subcommand("run",
                                      "Run a test program many times and give a verdict per test:\n  "
@@ -82,6 +110,17 @@ CLI::App* add_run_command(CLI::App& app, RunOptions& o) {
                 "Pass --gtest_shuffle --gtest_random_seed=S, S recorded per execution");
   run->add_option("--seed", o.seed, "The first execution's seed with --shuffle (then S+1, ...)")
       ->check(CLI::Range(1, 99999));
+  run->add_option_function<std::string>(
+         "--shard", [&o](const std::string& text) { o.shard = analysis::parse_shard(text); },
+         "Run only slice I of N of the tests (I from 1; GTEST_SHARD_INDEX=I-1, GTEST_TOTAL_SHARDS=N)")
+      ->type_name("I/N")
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            return analysis::parse_shard(text)
+                       ? std::string()
+                       : "must be I/N with 1 <= I <= N, e.g. 2/4 (got '" + text + "')";
+          },
+          ""));
   run->add_option("-o,--out", o.out, "Output folder (runs/<n>/, verdicts.json)")->capture_default_str();
   run->add_option("program", o.program, "PROGRAM [ARGS...] after --, passed through untouched")->required();
   return run;
@@ -95,14 +134,17 @@ int run_command(const RunOptions& o) {
   }
   analysis::RunManifest manifest;
   manifest.start_unix_ns = unix_ns();
+  const SpanContext run_span = make_run_span(manifest);
   Progress progress(stderr, isatty(STDERR_FILENO) != 0, o.executions, o.time_budget_s);
-  LoopResult loop = run_executions(o, out / "runs", progress);
+  LoopResult loop = run_executions(o, out / "runs", progress, run_span);
   manifest.end_unix_ns = unix_ns();
   manifest.argv = o.argv;
   manifest.program = o.program;
-  manifest.options = {o.executions, o.until_fail, o.time_budget_s, o.jobs, o.timeout_s, o.shuffle, o.out};
+  manifest.options = analysis::RunOptionsRecord{o.executions, o.until_fail, o.time_budget_s, o.jobs,
+                                                o.timeout_s,  o.shuffle,    o.out,           o.shard};
   manifest.interrupted = loop.manifest.interrupted;
   manifest.executions = std::move(loop.manifest.executions);
+  for (analysis::ExecutionRecord& e : manifest.executions) e.shard = o.shard;
   if (!loop.spawn_error.empty()) fmt::print(stderr, "testscope: cannot start {}\n", loop.spawn_error);
   if (manifest.executions.empty()) return loop.spawn_error.empty() ? 0 : 2;
   write_file(out / analysis::kRunManifestFile, analysis::run_manifest_json(manifest));

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <ctime>
 #include <map>
 #include <random>
 
+#include "cli/crash_recovery.hpp"
 #include "cli/process_group.hpp"
 
 namespace testscope::cli {
@@ -67,8 +69,10 @@ void record_end(Running& r, int status) {
 // The state of one run_executions call: what runs, what finished, whether to start more.
 class ExecutionLoop {
  public:
-  ExecutionLoop(const RunOptions& options, const fs::path& runs_dir, Progress& progress)
+  ExecutionLoop(const RunOptions& options, const fs::path& runs_dir, Progress& progress,
+                const SpanContext& run_span)
       : options_(options),
+        run_span_(run_span),
         runs_dir_(runs_dir),
         progress_(progress),
         base_seed_(options.seed.value_or(static_cast<long>(std::random_device{}() % 99999 + 1))),
@@ -114,7 +118,19 @@ class ExecutionLoop {
       }
       const fs::path dir = runs_dir_ / r.record.name;
       fs::create_directories(dir);
-      const auto env = environment_with("TESTSCOPE_ARTIFACTS", fs::absolute(dir).string());
+      auto env = environment_with("TESTSCOPE_ARTIFACTS", fs::absolute(dir).string());
+      fs::create_directories(buffer_dir(dir));  // without it the program keeps buffers in memory
+      std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TESTSCOPE_BUFFER_DIR="); });
+      env.push_back("TESTSCOPE_BUFFER_DIR=" + fs::absolute(buffer_dir(dir)).string());
+      if (options_.shard) set_shard_environment(env, *options_.shard);
+      if (run_span_.valid()) {
+        SpanContext execution = run_span_;
+        execution.span_id = random_span_id();
+        r.record.trace_id = execution.trace_id.to_hex();
+        r.record.span_id = span_id_to_hex(execution.span_id);
+        std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TRACEPARENT="); });
+        env.push_back("TRACEPARENT=" + execution.to_traceparent());
+      }
       r.start = Clock::now();
       r.record.start_unix_ns = unix_ns();
       if (options_.timeout_s > 0) r.deadline = r.start + to_duration(options_.timeout_s);
@@ -159,6 +175,11 @@ class ExecutionLoop {
       kill_group(pid);  // whatever the program left behind in its group goes with it
       Running& r = it->second;
       record_end(r, status);
+      for (const std::string& problem :
+           recover_execution(runs_dir_ / r.record.name, r.record, options_.program, options_.timeout_s)) {
+        std::fprintf(stderr, "testscope: execution %s: cannot recover: %s\n", r.record.name.c_str(),
+                     problem.c_str());
+      }
       if (options_.until_fail && r.record.outcome != "pass" && r.record.outcome != "interrupted") {
         stop_ = true;
       }
@@ -179,6 +200,7 @@ class ExecutionLoop {
   }
 
   const RunOptions& options_;
+  const SpanContext run_span_;
   const fs::path& runs_dir_;
   Progress& progress_;
   const long base_seed_;
@@ -192,7 +214,16 @@ class ExecutionLoop {
 
 }  // namespace
 
-LoopResult run_executions(const RunOptions& options, const fs::path& runs_dir, Progress& progress) {
+std::uint64_t random_span_id() {
+  static std::mt19937_64 engine{(static_cast<std::uint64_t>(std::random_device{}()) << 32) ^
+                                std::random_device{}() ^ static_cast<std::uint64_t>(unix_ns())};
+  std::uint64_t id = 0;
+  while (id == 0) id = engine();
+  return id;
+}
+
+LoopResult run_executions(const RunOptions& options, const fs::path& runs_dir, Progress& progress,
+                          const SpanContext& run_span) {
   sigset_t watched;
   sigemptyset(&watched);
   sigaddset(&watched, SIGCHLD);
@@ -201,7 +232,7 @@ LoopResult run_executions(const RunOptions& options, const fs::path& runs_dir, P
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &watched, &previous);
 
-  ExecutionLoop loop(options, runs_dir, progress);
+  ExecutionLoop loop(options, runs_dir, progress, run_span);
   loop.run(watched);
   progress.done();
   const timespec now_only{0, 0};  // drop signals still pending (a second Ctrl-C): we are stopping anyway

@@ -10,6 +10,7 @@
 #include "analysis/run_manifest.hpp"
 #include "cli/progress.hpp"
 #include "cli/run_command.hpp"
+#include "testscope/context.hpp"
 
 namespace testscope::cli {
 
@@ -20,7 +21,13 @@ struct LoopResult {
 };
 
 // Runs the executions into `runs_dir`/<n>/ (which must exist) and reports to `progress`.
+// When `run_span` is valid, each execution gets a new span id in its trace, recorded in its
+// ExecutionRecord and passed to it as TRACEPARENT=00-<trace>-<execution span>-<flags>
+// (replacing any TRACEPARENT of ours), so every test's root span is a child of it.
 LoopResult run_executions(const RunOptions& options, const std::filesystem::path& runs_dir,
-                          Progress& progress);
+                          Progress& progress, const SpanContext& run_span = {});
+
+// A random span id (never 0), for the runner's own spans. Not for hot paths.
+std::uint64_t random_span_id();
 
 }  // namespace testscope::cli

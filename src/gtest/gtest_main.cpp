@@ -6,5 +6,5 @@
 int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   testscope::gtest::install(&argc, argv);
-  return RUN_ALL_TESTS();
+  return testscope::gtest::run_all_tests();
 }

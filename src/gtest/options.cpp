@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "otlp_http/exporter_config.hpp"
 #include "testscope/gtest.hpp"
 #include "testscope/metrics_endpoint.hpp"
 #include "testscope/pushgateway.hpp"
@@ -19,16 +20,19 @@ struct Setting {
   std::string_view name;
   const char* env;
 };
-constexpr std::array<Setting, 5> kSettings = {{
+constexpr std::array<Setting, 7> kSettings = {{
     {"artifacts", "TESTSCOPE_ARTIFACTS"},
     {"console", "TESTSCOPE_CONSOLE"},
     {"metrics_filter", "TESTSCOPE_METRICS_FILTER"},
     {"metrics_port", "TESTSCOPE_METRICS_PORT"},
+    {"otlp", "TESTSCOPE_OTLP"},
     {"pushgateway", "TESTSCOPE_PUSHGATEWAY"},
+    {"quarantine", "TESTSCOPE_QUARANTINE"},
 }};
 constexpr std::string_view kKnownFlags =
     "--testscope_artifacts=DIR, --testscope_console=never|failed|always, --testscope_metrics_filter=PREFIX, "
-    "--testscope_metrics_port=[HOST:]PORT, --testscope_pushgateway=URL";
+    "--testscope_metrics_port=[HOST:]PORT, --testscope_otlp[=URL], --testscope_pushgateway=URL, "
+    "--testscope_quarantine=FILE";
 
 bool parse_console(std::string_view text, ConsoleMode& mode) {
   if (text == "never") {
@@ -41,6 +45,25 @@ bool parse_console(std::string_view text, ConsoleMode& mode) {
     return false;
   }
   return true;
+}
+
+// --testscope_otlp[=URL]: on (the endpoint from OTEL_EXPORTER_OTLP_* when no URL), or
+// off for an empty value, 0, off, false, no (a flag over a variable).
+template <typename Warn>
+void apply_otlp(Options& options, std::string_view value, std::string_view source, const Warn& warn) {
+  options.otlp_endpoint.clear();
+  if (value.empty() || value == "0" || value == "off" || value == "false" || value == "no") {
+    options.otlp = false;
+    return;
+  }
+  options.otlp = true;
+  if (value == "1" || value == "on" || value == "true" || value == "yes") return;
+  if (const std::string error = otlp::check_endpoint_url(value); !error.empty()) {
+    warn(std::string(source) + ": '" + std::string(value) + "': " + error + "; no live export");
+    options.otlp = false;
+    return;
+  }
+  options.otlp_endpoint = std::string(value);
 }
 
 void apply(Options& options, std::string_view name, std::string_view value, std::string_view source,
@@ -59,6 +82,10 @@ void apply(Options& options, std::string_view name, std::string_view value, std:
            "'; using failed");
       options.console = ConsoleMode::kFailed;
     }
+  } else if (name == "quarantine") {
+    options.quarantine_file = std::string(value);
+  } else if (name == "otlp") {
+    apply_otlp(options, value, source, warn);
   } else if (name == "metrics_filter") {
     options.metrics_filter = std::string(value);
   } else if (value.empty()) {  // metrics_port, pushgateway: empty turns them off (a flag over a variable)
@@ -104,6 +131,10 @@ Options parse_options(int* argc, char** argv, std::vector<std::string>* warnings
           warnings->push_back("unknown flag " + std::string(arg) + " (known: " + std::string(kKnownFlags) +
                               ")");
         }
+        continue;
+      }
+      if (eq == std::string_view::npos && name == "otlp") {
+        apply_otlp(options, "on", arg, [](const std::string&) {});
         continue;
       }
       if (eq == std::string_view::npos) {

@@ -27,9 +27,9 @@ namespace testscope::detail {
 // dropped count, written only by the owning thread) and the rest its records.
 struct ThreadBuffer {
   Region region;
-  BufferHeader* header = nullptr;  // region.base
-  std::byte* data = nullptr;       // region.base + kBufferHeaderBytes
-  std::size_t capacity = 0;        // bytes of records
+  BufferHeader* header = nullptr;    // region.base
+  std::byte* data = nullptr;         // region.base + kBufferHeaderBytes
+  std::size_t capacity = 0;          // bytes of records
   std::atomic<bool> retired{false};  // the owning thread has exited
   std::uint64_t os_tid = 0;
   std::uint32_t thread_index = 0;  // 1, 2, ... in order of first use

@@ -88,8 +88,8 @@ struct BufferHeader {
 // The process's control block: which test is running, so that the runner can rebuild it
 // from the buffers when the process dies in it. Written by capture at begin/failure/end.
 struct ControlHeader {
-  std::array<char, 8> magic;  // kControlMagic
-  std::uint32_t version;      // kFormatVersion
+  std::array<char, 8> magic;           // kControlMagic
+  std::uint32_t version;               // kFormatVersion
   std::atomic<std::uint32_t> in_test;  // 1 between a test's begin and end, published last
   std::uint64_t pid;
   std::uint32_t epoch;        // the test's capture epoch: its buffers carry it
@@ -101,8 +101,8 @@ struct ControlHeader {
   std::uint64_t trace_lo;
   std::uint64_t root_span;
   std::uint64_t parent_span;
-  std::int32_t line;               // the test's source line
-  std::uint32_t text_bytes;        // suite, name, type param, value param, file: each NUL-ended
+  std::int32_t line;                         // the test's source line
+  std::uint32_t text_bytes;                  // suite, name, type param, value param, file: each NUL-ended
   std::atomic<std::uint32_t> failure_bytes;  // FailureRecords published in the failure area
   std::uint32_t reserved;
 };
@@ -127,7 +127,8 @@ inline constexpr std::size_t kControlTextBytes = 4096;
 inline constexpr std::size_t kControlFailureOffset = kControlTextOffset + kControlTextBytes;
 static_assert(sizeof(BufferHeader) <= kBufferHeaderBytes);
 static_assert(sizeof(ControlHeader) <= kControlTextOffset);
-static_assert(std::atomic<std::uint64_t>::is_always_lock_free && std::atomic<std::uint32_t>::is_always_lock_free,
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free &&
+                  std::atomic<std::uint32_t>::is_always_lock_free,
               "the headers are shared with another process through a file");
 
 constexpr std::size_t kMaxStringBytes = 8192;  // longer strings are truncated

@@ -121,7 +121,8 @@ ThreadBuffer* acquire_buffer(Registry& reg) {
   if (region.base == nullptr) return nullptr;
   auto buffer = std::make_unique<ThreadBuffer>();
   buffer->region = region;
-  buffer->header = new (region.base) BufferHeader{kBufferMagic, kFormatVersion, 0, capacity, {0}, {0}, {0}, 0, 0, {}};
+  buffer->header =
+      new (region.base) BufferHeader{kBufferMagic, kFormatVersion, 0, capacity, {0}, {0}, {0}, 0, 0, {}};
   buffer->data = region.base + kBufferHeaderBytes;
   buffer->capacity = capacity;
   reg.buffers.push_back(std::move(buffer));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 
 #include "testscope/timeline.hpp"
@@ -128,11 +129,12 @@ class Printer {
     }
     for (const SpanData& span : record.spans) {
       if (span.span_id != record.root_span_id) children_[span.parent_span_id].push_back(&span);
+      span_ids_.insert(span.span_id);
     }
     // A log event goes under the span current where it was logged, or under the root
     // when that span is not in the record.
     for (const LogData& log : record.logs) {
-      const bool known = log.span_id != 0 && record.find_span(log.span_id) != nullptr;
+      const bool known = log.span_id != 0 && span_ids_.count(log.span_id) != 0;
       logs_[known ? log.span_id : record.root_span_id].push_back(&log);
     }
   }
@@ -146,7 +148,7 @@ class Printer {
     // Spans whose parent was never seen (begun before the test, or a dropped begin).
     for (const SpanData& span : record_.spans) {
       if (span.span_id == root.span_id || span.parent_span_id == root.span_id) continue;
-      if (record_.find_span(span.parent_span_id) == nullptr) {
+      if (span_ids_.count(span.parent_span_id) == 0) {
         line_span(span, "? ");
         walk(span, "  ");
       }
@@ -162,9 +164,16 @@ class Printer {
     std::string outcome(to_string(record_.outcome));
     std::transform(outcome.begin(), outcome.end(), outcome.begin(),
                    [](char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; });
-    out_ += fmt::format("{}testscope ▸ {}{}  {}{}{}  {}  trace {}\n", style_(kBold), record_.test.full_name(),
-                        style_(kReset), style_(failed ? kRed : kGreen), outcome, style_(kReset),
-                        format_duration(record_.duration_ns()), record_.trace_id.to_hex());
+    if (record_.quarantine && failed) outcome += " (QUARANTINED)";
+    out_ +=
+        fmt::format("{}testscope ▸ {}{}  {}{}{}  {}  trace {}\n", style_(kBold), record_.test.full_name(),
+                    style_(kReset), style_(failed ? (record_.quarantine ? kYellow : kRed) : kGreen), outcome,
+                    style_(kReset), format_duration(record_.duration_ns()), record_.trace_id.to_hex());
+    if (record_.quarantine) {
+      const QuarantineNote& q = *record_.quarantine;
+      out_ += fmt::format("  quarantined by {}:{} ({}): {}; owner {}, until {}\n", q.file, q.line, q.entry,
+                          q.reason, q.owner, q.expires);
+    }
     if (!options_.artifacts_dir.empty()) out_ += fmt::format("  artifacts: {}\n", options_.artifacts_dir);
     out_ += fmt::format("{}  {:>10}  {:>9}  {:<{}}  {}{}\n", style_(kDim), "start", "dur", "thread",
                         thread_width_, "span", style_(kReset));
@@ -265,8 +274,8 @@ class Printer {
     // An assertion failure: location, then the message with its own line breaks kept. The
     // end of a dead process (recovered by the runner) has no location.
     const std::string title = where == ":0" ? std::string("process ended") : "failure at " + where;
-    out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}✗ {}{}\n", offset, "", thread(thread_index), thread_width_,
-                        prefix, style_(kRed), title, style_(kReset));
+    out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}{}✗ {}{}\n", offset, "", thread(thread_index),
+                        thread_width_, prefix, style_(kRed), title, style_(kReset));
     const std::string indent = std::string(2 + 10 + 2 + 9 + 2 + thread_width_ + 2, ' ') + continuation + "  ";
     std::size_t start = 0;
     int shown = 0;
@@ -299,7 +308,17 @@ class Printer {
                         format_attributes(log.fields, false), style_(kReset));
   }
 
-  void walk(const SpanData& parent, const std::string& indent) {
+  // Spans nest as deep as the code recursed (or, in a corrupt recovered buffer, a span may
+  // claim itself as parent): the tree stops at kMaxDepth, the stack never overflows.
+  static constexpr int kMaxDepth = 48;
+
+  void walk(const SpanData& parent, const std::string& indent, int depth = 0) {
+    if (depth >= kMaxDepth) {
+      if (room())
+        out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}… deeper spans are in trace.chrome.json\n", "", "",
+                            "", thread_width_, indent);
+      return;
+    }
     std::vector<Item> items;
     for (const EventData& event : parent.events) {
       items.push_back({event.time_unix_ns, nullptr, &event, nullptr});
@@ -325,7 +344,7 @@ class Printer {
         line_event(*items[i].event, parent.thread_index, branch, indent + (last ? "   " : "│  "));
       } else {
         line_span(*items[i].span, branch);
-        walk(*items[i].span, indent + (last ? "   " : "│  "));
+        walk(*items[i].span, indent + (last ? "   " : "│  "), depth + 1);
       }
     }
   }
@@ -338,6 +357,7 @@ class Printer {
   std::size_t thread_width_ = 6;
   std::unordered_map<std::uint32_t, std::string> thread_names_;
   std::unordered_map<std::uint64_t, std::vector<const SpanData*>> children_;
+  std::unordered_set<std::uint64_t> span_ids_;
   std::unordered_map<std::uint64_t, std::vector<const LogData*>> logs_;  // by the span current when logged
 };
 

@@ -40,6 +40,26 @@ std::string summary_json(const TestRecord& record) {
   w.EndObject();
   w.Key("outcome");
   write_string(w, to_string(record.outcome));
+  w.Key("quarantine");
+  if (record.quarantine) {
+    const QuarantineNote& q = *record.quarantine;
+    w.StartObject();
+    w.Key("entry");
+    write_string(w, q.entry);
+    w.Key("reason");
+    write_string(w, q.reason);
+    w.Key("owner");
+    write_string(w, q.owner);
+    w.Key("expires");
+    write_string(w, q.expires);
+    w.Key("file");
+    write_string(w, q.file);
+    w.Key("line");
+    w.Int(q.line);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
   w.Key("start_unix_ns");
   w.Int64(record.start_unix_ns);
   w.Key("end_unix_ns");

@@ -1,17 +1,21 @@
 // A GoogleTest program with testscope installed, run by cli_test through `testscope run`;
 // cli_test picks one behaviour per run with --gtest_filter: passing, failing on even
 // executions (flaky across executions), hanging with a grandchild in its process group,
-// and dying of SIGSEGV.
+// and five ways of dying inside a test after recording spans, a log event and a failure
+// (segfault, abort, std::terminate, SIGKILL, hanging until the runner's timeout).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
+#include <future>
 #include <string>
 #include <thread>
 
+#include "testscope/log.hpp"
 #include "testscope/span.hpp"
 
 // The runner is what these tests observe: a fatal signal must end the process the way it
@@ -20,6 +24,12 @@ extern "C" const char* __asan_default_options() { return "handle_segv=0:handle_s
 extern "C" const char* __tsan_default_options() { return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0"; }
 
 namespace {
+
+// With CLI_FIXTURE_CRASH_AT_EXIT set, the program dies after its tests, outside any test.
+const bool kCrashAtExit = [] {
+  if (std::getenv("CLI_FIXTURE_CRASH_AT_EXIT") != nullptr) std::atexit([] { raise(SIGSEGV); });
+  return true;
+}();
 
 TEST(Cli, Passes) {
   testscope::Span span("passing_work");
@@ -44,9 +54,48 @@ TEST(Cli, Hangs) {
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
+// What every dying test leaves behind: a finished span with an attribute, a log event, a
+// non-fatal failure, a span still open on a second thread and one on the test's thread;
+// then `die` ends the process inside the open span.
+template <typename Die>
+void record_then(const char* how, Die die) {
+  {
+    testscope::Span done("finished_before_death");
+    done.set_attribute("how", how);
+  }
+  testscope::log_event("about_to_die", {{"how", how}});
+  EXPECT_EQ(1, 2) << "a failure before dying";
+  std::promise<void> started;
+  std::thread([&started] {
+    testscope::Span open("open_on_helper_thread");
+    started.set_value();
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }).detach();
+  started.get_future().wait();
+  testscope::Span open("open_at_death");
+  die();
+}
+
 TEST(Cli, Segfaults) {
-  testscope::Span span("about_to_crash");
-  raise(SIGSEGV);
+  record_then("segfault", [] { raise(SIGSEGV); });
+}
+
+TEST(Cli, Aborts) {
+  record_then("abort", [] { std::abort(); });
+}
+
+TEST(Cli, Terminates) {
+  record_then("terminate", [] { std::terminate(); });
+}
+
+TEST(Cli, KillsItself) {
+  record_then("sigkill", [] { raise(SIGKILL); });
+}
+
+TEST(Cli, HangsInASpan) {
+  record_then("hang", [] {
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  });
 }
 
 }  // namespace

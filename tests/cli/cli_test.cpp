@@ -1,125 +1,10 @@
 // `testscope` run as a subprocess: run and report against cli_fixture_program (passing,
 // flaky, hanging, crashing tests) and the promo example; exit codes 0/1/2/130; bad flags.
-#include <fcntl.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>  // environ
-
-#include <cerrno>
-#include <chrono>
-#include <csignal>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <string>
-#include <thread>
-#include <vector>
+#include "cli_harness.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-  double seconds = 0;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("cli_test_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // Runs `testscope args...` in dir_ with `env` added; sends SIGINT after `interrupt_after` if > 0.
-  Result testscope(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
-                   std::chrono::milliseconds interrupt_after = std::chrono::milliseconds(0)) {
-    std::vector<std::string> argv{TESTSCOPE_CLI};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<std::string> environment;
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string entry(*e);
-      if (entry.rfind("TESTSCOPE_", 0) != 0 && entry.rfind("GITHUB_", 0) != 0 &&
-          entry.rfind("GTEST_", 0) != 0) {
-        environment.push_back(entry);
-      }
-    }
-    environment.insert(environment.end(), env.begin(), env.end());
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, (dir_ / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    std::vector<char*> a;
-    a.reserve(argv.size() + 1);
-    for (auto& s : argv) a.push_back(s.data());
-    a.push_back(nullptr);
-    std::vector<char*> e;
-    e.reserve(environment.size() + 1);
-    for (auto& s : environment) e.push_back(s.data());
-    e.push_back(nullptr);
-    const auto cwd = fs::current_path();
-    fs::current_path(dir_);
-    const auto start = std::chrono::steady_clock::now();
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, a[0], &actions, nullptr, a.data(), e.data());
-    fs::current_path(cwd);
-    posix_spawn_file_actions_destroy(&actions);
-    Result r;
-    if (rc != 0) return r;
-    if (interrupt_after.count() > 0) {
-      std::this_thread::sleep_for(interrupt_after);
-      kill(pid, SIGINT);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    r.out = slurp(dir_ / "stdout");
-    r.err = slurp(dir_ / "stderr");
-    return r;
-  }
-
-  json read_json(const std::string& relative) { return json::parse(slurp(dir_ / relative)); }
-
-  static bool gone(pid_t pid) {  // waits up to 5 s for a process to disappear (reaped by init)
-    for (int i = 0; i < 500; ++i) {
-      if (kill(pid, 0) != 0 && errno == ESRCH) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
-
-  // The test's own scratch folder, where testscope runs.
-  const fs::path& dir() const { return dir_; }
-
- private:
-  fs::path dir_;
-};
-
-const json& test_named(const json& verdicts, const std::string& name) {
-  for (const json& t : verdicts["tests"]) {
-    if (t["name"] == name) return t;
-  }
-  static const json kNone;
-  ADD_FAILURE() << "no verdict for " << name << " in " << verdicts.dump();
-  return kNone;
-}
+using namespace cli_test;  // NOLINT(google-build-using-namespace): the harness is this file's vocabulary
 
 TEST_F(CliTest, PassingProgramExitsZeroAndWritesTheTree) {
   const Result r = testscope({"run", "-n", "3", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Passes"});
@@ -169,17 +54,6 @@ TEST_F(CliTest, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_EQ(run["executions"][0]["signal"], SIGKILL);
   const pid_t grandchild = std::stoi(slurp(pid_file));
   EXPECT_TRUE(gone(grandchild)) << "the hanging program's child " << grandchild << " survived";
-}
-
-TEST_F(CliTest, SignalIsACrash) {
-  const Result r = testscope({"run", "-n", "2", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Segfaults"});
-  EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_NE(r.out.find("crashed"), std::string::npos) << r.out;
-  const json verdicts = read_json("testscope-out/verdicts.json");
-  const json& program = test_named(verdicts, "cli_fixture_program");
-  EXPECT_EQ(program["verdict"], "crashed");
-  EXPECT_EQ(program["failures"], 2);
-  EXPECT_NE(program["failing"][0]["message"].get<std::string>().find("SIGSEGV"), std::string::npos);
 }
 
 TEST_F(CliTest, ShuffleRecordsAndPassesASeedPerExecution) {

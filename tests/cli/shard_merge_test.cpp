@@ -2,88 +2,21 @@
 // cli_fixture_program: each shard runs only its slice, merged shards give the verdicts of
 // the unsharded run, bad --shard values and bad merge inputs are usage/input errors (exit
 // 2) that leave nothing behind.
-#include <fcntl.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>  // environ
-
-#include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "analysis/shard.hpp"
+#include "cli_harness.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
+using namespace cli_test;  // NOLINT(google-build-using-namespace): the harness is this file's vocabulary
 
 const std::string kFilter = "--gtest_filter=Cli.Passes:Cli.FailsOnEvenExecutions";
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class ShardMergeTest : public ::testing::Test {
+class ShardMergeTest : public CliTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("shard_merge_test_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // Runs `testscope args...` in dir_, without our TESTSCOPE_* and GTEST_* variables.
-  Result testscope(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{TESTSCOPE_CLI};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<std::string> environment;
-    for (char** e = environ; *e != nullptr; ++e) {
-      const std::string entry(*e);
-      if (entry.rfind("TESTSCOPE_", 0) != 0 && entry.rfind("GTEST_", 0) != 0) environment.push_back(entry);
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, (dir_ / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    std::vector<char*> a;
-    for (auto& s : argv) a.push_back(s.data());
-    a.push_back(nullptr);
-    std::vector<char*> e;
-    for (auto& s : environment) e.push_back(s.data());
-    e.push_back(nullptr);
-    const auto cwd = fs::current_path();
-    fs::current_path(dir_);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, a[0], &actions, nullptr, a.data(), e.data());
-    fs::current_path(cwd);
-    posix_spawn_file_actions_destroy(&actions);
-    Result r;
-    if (rc != 0) return r;
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    r.out = slurp(dir_ / "stdout");
-    r.err = slurp(dir_ / "stderr");
-    return r;
-  }
-
   // `testscope run -n N [--shard S] --out OUT -- fixture --gtest_filter=<the two deterministic tests>`.
   Result run_fixture(const std::string& out, int executions, const std::string& shard = "") {
     std::vector<std::string> args{"run", "-n", std::to_string(executions), "--out", out};
@@ -92,19 +25,12 @@ class ShardMergeTest : public ::testing::Test {
     return testscope(args);
   }
 
-  json read_json(const std::string& relative) { return json::parse(slurp(dir_ / relative)); }
-
-  // The names of the entries directly in `relative` (under dir_).
+  // The names of the entries directly in `relative` (under dir()).
   std::set<std::string> entries(const std::string& relative) {
     std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir_ / relative)) names.insert(entry.path().filename());
+    for (const auto& entry : fs::directory_iterator(dir() / relative)) names.insert(entry.path().filename());
     return names;
   }
-
-  const fs::path& dir() const { return dir_; }
-
- private:
-  fs::path dir_;
 };
 
 // What must agree between the merged and the unsharded verdicts: per test, by name.

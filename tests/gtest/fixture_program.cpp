@@ -174,5 +174,5 @@ int main(int argc, char** argv) {
   testscope::gtest::install(&argc, argv);
   // Anything left that GoogleTest did not take is reported, to prove testscope flags are removed.
   for (int i = 1; i < argc; ++i) std::printf("leftover argument: %s\n", argv[i]);
-  return RUN_ALL_TESTS();
+  return testscope::gtest::run_all_tests();
 }

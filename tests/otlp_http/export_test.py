@@ -99,11 +99,12 @@ class Receiver:
                 raw = self.rfile.read(length)
                 record = {"time": time.monotonic(), "path": self.path, "headers": dict(self.headers),
                           "raw": raw, "error": None, "signal": None, "items": 0, "resources": [],
-                          "size": None}
+                          "size": None, "doc": None}
                 try:
                     body = gzip.decompress(raw) if self.headers.get("Content-Encoding") == "gzip" else raw
                     record["size"] = len(body)
                     record["signal"], record["items"], record["resources"] = strict_parse(self.path, body)
+                    record["doc"] = json.loads(body)
                 except Exception as e:  # a bad body fails the test, whatever the reason
                     record["error"] = "%s: %s" % (type(e).__name__, e)
                 with receiver.lock:
@@ -399,6 +400,54 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(sum(r["items"] for r in rx.requests if r["signal"] == "traces"),
                          tree_counts(ARGS.samples)[0])
 
+    # -- one picture of a run: the runner's spans from testscope-run.json -------------------
+
+    def test_run_spans_complete_the_tree(self):
+        """A tree made by `testscope run`: the run's span and one span per execution arrive
+        with the tests' spans, all in the run's trace, and every span's parent is sent too,
+        so Jaeger or Tempo shows one connected tree."""
+        if not ARGS.fixture_program:
+            self.skipTest("no --fixture-program")
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = os.path.join(tmp, "out")
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("TESTSCOPE_", "GTEST_", "TRACEPARENT"))}
+            run = subprocess.run([ARGS.testscope, "run", "-n", "3", "--out", tree, "--", ARGS.fixture_program,
+                                  "--gtest_filter=Cli.Passes:Cli.FailsOnEvenExecutions"],
+                                 env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(run.returncode, 1, run.stderr)  # execution 2 fails
+            with open(os.path.join(tree, "testscope-run.json"), encoding="utf-8") as f:
+                manifest = json.load(f)
+            test_spans, _ = tree_counts(tree)
+            with Receiver() as rx:
+                proc = self.export(tree, "--otlp", rx.url)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assert_bodies_valid(rx)
+        spans = [span for r in rx.requests if r["signal"] == "traces" for rs in r["doc"]["resourceSpans"]
+                 for ss in rs["scopeSpans"] for span in ss["spans"]]
+        self.assertEqual(len(spans), test_spans + 1 + len(manifest["executions"]))
+        self.assertEqual(self.summary(proc)[0], len(spans))
+        by_id = {span["spanId"]: span for span in spans}
+        self.assertEqual(len(by_id), len(spans), "span ids are not distinct")
+        root = by_id[manifest["span_id"]]
+        self.assertNotIn("parentSpanId", root)
+        self.assertEqual(root["name"], "testscope run " + os.path.basename(ARGS.fixture_program))
+        self.assertEqual(root["startTimeUnixNano"], str(manifest["start_unix_ns"]))
+        self.assertEqual(root["endTimeUnixNano"], str(manifest["end_unix_ns"]))
+        self.assertEqual(root["status"], {"code": 2, "message": "1 of 3 executions did not pass"})
+        for execution in manifest["executions"]:
+            span = by_id[execution["span_id"]]
+            self.assertEqual(span["parentSpanId"], manifest["span_id"])
+            self.assertEqual(span["name"], "execution " + execution["name"])
+            self.assertEqual(span["startTimeUnixNano"], str(execution["start_unix_ns"]))
+            attrs = {a["key"]: a["value"] for a in span["attributes"]}
+            self.assertEqual(attrs["testscope.execution.outcome"], {"stringValue": execution["outcome"]})
+            self.assertEqual(attrs["process.exit.code"], {"intValue": str(execution["exit_code"])})
+            self.assertEqual(span["status"].get("code"), 2 if execution["outcome"] != "pass" else None)
+        for span in spans:
+            self.assertEqual(span["traceId"], manifest["trace_id"])
+            if span is not root:
+                self.assertIn(span["parentSpanId"], by_id, "a span whose parent is not sent: %s" % span["name"])
+
     def test_usage_errors(self):
         self.assertEqual(self.export(ARGS.small_tree).returncode, 2)  # no destination
         bad = self.export(ARGS.small_tree, "--otlp", "ftp://example.invalid")
@@ -419,6 +468,7 @@ def main():
     parser.add_argument("--big-tree", required=True)
     parser.add_argument("--small-tree", required=True)
     parser.add_argument("--samples")
+    parser.add_argument("--fixture-program", help="tests/cli/cli_fixture_program, for the run-spans case")
     ARGS, rest = parser.parse_known_args()
     unittest.main(argv=[sys.argv[0], "-v", *rest])
 

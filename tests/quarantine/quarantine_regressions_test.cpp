@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../fuzz_inputs.hpp"
 #include "quarantine_test_util.hpp"
 
 // libFuzzer's entry point, by its required name.
@@ -19,15 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The files in `dir`, sorted, leaving out README.md.
-std::vector<fs::path> inputs(const fs::path& dir) {
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().filename() != "README.md") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
+using testscope::testing_support::fuzz_inputs;
 
 void replay(const fs::path& file) {
   const std::string text = testscope::quarantine::testing::slurp(file);
@@ -37,13 +30,13 @@ void replay(const fs::path& file) {
 }
 
 TEST(QuarantineRegressions, EveryInputThatOnceFailedParsesSafely) {
-  const auto files = inputs(QUARANTINE_REGRESSIONS_DIR);
+  const auto files = fuzz_inputs(QUARANTINE_REGRESSIONS_DIR);
   for (const fs::path& file : files) replay(file);
   RecordProperty("inputs", static_cast<int>(files.size()));
 }
 
 TEST(QuarantineRegressions, TheSeedCorpusParsesSafely) {
-  const auto files = inputs(QUARANTINE_CORPUS_DIR);
+  const auto files = fuzz_inputs(QUARANTINE_CORPUS_DIR);
   EXPECT_GE(files.size(), 5U);
   for (const fs::path& file : files) replay(file);
 }

@@ -2,6 +2,8 @@
 // recorder's buffers and control block are files, and recover_tests() reads them back.
 // Recovering from the live files of this very process stands in for a dead one: the
 // files hold exactly what a crash at that moment would have left.
+#include "testscope/recovery.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,7 +18,6 @@
 
 #include "testscope/capture.hpp"
 #include "testscope/log.hpp"
-#include "testscope/recovery.hpp"
 #include "testscope/span.hpp"
 
 namespace testscope {
@@ -104,8 +105,8 @@ TEST_F(RecoveryTest, ARunningTestIsRebuiltFromTheFiles) {
   EXPECT_GE(open_here->end_unix_ns, open_here->start_unix_ns);
   ASSERT_EQ(record.logs.size(), 1U);
   EXPECT_EQ(record.logs[0].event, "checkpoint");
-  const bool helper_named =
-      std::any_of(record.threads.begin(), record.threads.end(), [](const ThreadData& t) { return t.name == "helper"; });
+  const bool helper_named = std::any_of(record.threads.begin(), record.threads.end(),
+                                        [](const ThreadData& t) { return t.name == "helper"; });
   EXPECT_TRUE(helper_named);
 
   release.set_value();

@@ -189,6 +189,26 @@ TEST(Timeline, MaxLinesTruncates) {
   EXPECT_EQ(full.find("more lines"), std::string::npos);
 }
 
+// Recursion in the code under test nests spans as deep as it goes; a corrupt recovered
+// buffer may even have a span claim itself as parent. The tree stops, the stack holds.
+TEST(Timeline, DeepNestingAndSelfParentsStopAtTheDepthLimit) {
+  TestRecord record;
+  record.test = {"Deep", "Recursion", "", "", "", 0};
+  record.trace_id = kTrace;
+  record.root_span_id = 1;
+  record.start_unix_ns = kStart;
+  record.end_unix_ns = kStart + 1000000;
+  record.spans.push_back(span(1, 0, "Deep.Recursion", 1, 0, 1000000));
+  for (std::uint64_t id = 2; id < 100000; ++id)
+    record.spans.push_back(span(id, id - 1, "recurse", 1, 10, 20));
+  record.spans.push_back(span(100000, 100000, "its_own_parent", 1, 10, 20));
+  TimelineOptions options;
+  options.max_lines = 1000;
+  const std::string text = format_timeline(record, options);
+  EXPECT_NE(text.find("… deeper spans are in trace.chrome.json"), std::string::npos);
+  EXPECT_NE(text.find("100000 spans"), std::string::npos) << text.substr(text.size() - 200);
+}
+
 TEST(Timeline, MetricsFilterKeepsOnlyNamesWithThePrefix) {
   TimelineOptions options;
   options.metrics_filter = "promo_";

@@ -1,0 +1,152 @@
+#include "gtest/live_exporter.hpp"
+
+#include <unistd.h>
+
+#include <utility>
+
+#include "otlp_http/otlp_http_client.hpp"
+
+namespace testscope::gtest::live {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+std::unique_ptr<LiveExporter> LiveExporter::start(const otlp::Environment& env, const std::string& endpoint,
+                                                  std::vector<std::string>& warnings, std::string& error,
+                                                  std::size_t capacity) {
+  try {
+    otlp::ExporterConfigResult configured = otlp::exporter_config_from_environment(
+        env, endpoint.empty() ? std::nullopt : std::optional<std::string>(endpoint));
+    for (std::string& warning : configured.warnings) warnings.push_back(std::move(warning));
+    if (!configured.error.empty()) {
+      error = configured.error;
+      return nullptr;
+    }
+    if (!env("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") && !env("OTEL_EXPORTER_OTLP_TIMEOUT")) {
+      configured.config.traces.timeout = kDefaultTimeout;
+    }
+    configured.config.user_agent = "testscope-gtest";
+    return std::make_unique<LiveExporter>(std::move(configured.config), capacity);
+  } catch (const std::exception& e) {
+    error = e.what();
+    return nullptr;
+  }
+}
+
+LiveExporter::LiveExporter(otlp::ExporterConfig config, std::size_t capacity)
+    : config_(std::move(config)),
+      capacity_(capacity),
+      owner_pid_(static_cast<long>(getpid())),
+      thread_(std::make_unique<std::thread>([this] { run(); })) {}
+
+LiveExporter::~LiveExporter() {
+  finish();
+  // NOLINTNEXTLINE(bugprone-unused-return-value): a forked child leaks the parent's thread object
+  if (static_cast<long>(getpid()) != owner_pid_) static_cast<void>(thread_.release());
+}
+
+void LiveExporter::submit(std::string body) noexcept {
+  try {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    ++counts_.submitted;
+    if (closing_) {
+      ++counts_.dropped_at_end;
+    } else if (queue_.size() >= capacity_) {
+      ++counts_.dropped_full;
+    } else {
+      queue_.push_back(std::move(body));
+      wake_.notify_one();
+    }
+  } catch (...) {
+    // No memory for the queue entry: the trace is lost; it was counted as submitted only.
+  }
+}
+
+LiveExportCounts LiveExporter::finish() noexcept {
+  if (static_cast<long>(getpid()) != owner_pid_) return {};
+  try {
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      if (!closing_) {
+        closing_ = true;
+        end_deadline_ = Clock::now() + config_.traces.timeout;
+      }
+      wake_.notify_one();
+    }
+    if (thread_ && thread_->joinable()) thread_->join();
+    return counts();
+  } catch (...) {
+    return {};
+  }
+}
+
+LiveExportCounts LiveExporter::counts() const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  return counts_;
+}
+
+void LiveExporter::run() noexcept {
+  std::unique_ptr<otlp::OtlpHttpClient> client;
+  try {
+    client = std::make_unique<otlp::OtlpHttpClient>(config_);
+  } catch (...) {
+  }
+  Clock::time_point down_until = Clock::time_point::min();
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // closing, and nothing left
+    const Clock::time_point now = Clock::now();
+    if (closing_ && (now >= end_deadline_ || now < down_until || !client)) {
+      counts_.dropped_at_end += queue_.size();
+      queue_.clear();
+      return;
+    }
+    std::string body = std::move(queue_.front());
+    queue_.pop_front();
+    if (now < down_until || !client) {
+      ++counts_.dropped_down;
+      continue;
+    }
+    lock.unlock();
+    const otlp::ExportResult result = client->send(otlp::Signal::kTraces, body);
+    lock.lock();
+    switch (result.status) {
+      case otlp::ExportStatus::kAccepted:
+        ++counts_.sent;
+        break;
+      case otlp::ExportStatus::kPartiallyAccepted:
+      case otlp::ExportStatus::kRejected:
+        ++counts_.rejected;
+        counts_.last_error = result.message;
+        break;
+      case otlp::ExportStatus::kFailed:
+        ++counts_.failed;
+        counts_.last_error = result.message;
+        down_until = Clock::now() + kCoolDown;
+        break;
+    }
+  }
+}
+
+std::string describe_live_export(const LiveExportCounts& c, const std::string& url) {
+  if (c.not_delivered() == 0) return {};
+  std::string parts;
+  auto part = [&parts](std::size_t n, const char* what) {
+    if (n == 0) return;
+    parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + what;
+  };
+  part(c.failed, "failed");
+  part(c.rejected, "rejected");
+  part(c.dropped_down, "dropped while the endpoint was down");
+  part(c.dropped_full, "dropped on a full queue");
+  part(c.dropped_at_end, "dropped at the end");
+  std::string line = "live OTLP export to " + url + ": " + std::to_string(c.not_delivered()) + " of " +
+                     std::to_string(c.submitted) + " test traces not delivered (" + parts + ")";
+  if (!c.last_error.empty()) line += "; last error: " + c.last_error;
+  return line + "; test results are unaffected";
+}
+
+}  // namespace testscope::gtest::live

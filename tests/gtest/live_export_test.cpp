@@ -1,0 +1,200 @@
+// Live export from the test program (--testscope_otlp, docs/export.md): the LiveExporter
+// against a loopback receiver (sent, a full queue, an endpoint that is down), and
+// fixture_program run as a process with the flag, against the receiver and against an
+// endpoint nothing listens on (the exit code unchanged, one warning line, no long wait).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gtest/live_exporter.hpp"
+#include "loopback_server.hpp"
+#include "otlp_http/gzip.hpp"
+#include "subprocess.hpp"
+#include "testscope/gtest.hpp"
+
+namespace {
+
+using testscope::gtest::live::describe_live_export;
+using testscope::gtest::live::LiveExportCounts;
+using testscope::gtest::live::LiveExporter;
+using testscope::otlp_test::answer;
+using testscope::otlp_test::LoopbackServer;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kBody = R"({"resourceSpans":[]})";
+
+// A port nothing listens on: bound, then released.
+std::string unreachable_url() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  // NOLINTBEGIN(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), len);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  // NOLINTEND(cppcoreguidelines-pro-type-reinterpret-cast)
+  close(fd);
+  return "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+}
+
+std::unique_ptr<LiveExporter> start(const std::string& url, std::size_t capacity = 64) {
+  std::vector<std::string> warnings;
+  std::string error;
+  auto exporter = LiveExporter::start(testscope::otlp::fixed_environment({}), url, warnings, error, capacity);
+  EXPECT_NE(exporter, nullptr) << error;
+  EXPECT_TRUE(warnings.empty());
+  return exporter;
+}
+
+TEST(LiveExporter, SendsEachTraceGzippedToTracesPath) {
+  LoopbackServer server([](int) { return answer(200, "{}"); });
+  auto exporter = start(server.url());
+  ASSERT_NE(exporter, nullptr);
+  EXPECT_EQ(exporter->url(), server.url() + "/v1/traces");
+  for (int i = 0; i < 3; ++i) exporter->submit(kBody);
+  const LiveExportCounts counts = exporter->finish();
+  EXPECT_EQ(counts.submitted, 3U);
+  EXPECT_EQ(counts.sent, 3U);
+  EXPECT_EQ(counts.not_delivered(), 0U);
+  EXPECT_EQ(describe_live_export(counts, exporter->url()), "");
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3U);
+  for (const auto& request : requests) {
+    EXPECT_EQ(request.head.rfind("POST /v1/traces ", 0), 0U) << request.head;
+    EXPECT_NE(request.head.find("Content-Encoding: gzip"), std::string::npos);
+    EXPECT_EQ(testscope::otlp::gzip_decompress(request.body), kBody);
+  }
+}
+
+TEST(LiveExporter, AFullQueueDropsAndCounts) {
+  LoopbackServer server([](int) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return answer(200, "{}");
+  });
+  auto exporter = start(server.url(), 2);
+  ASSERT_NE(exporter, nullptr);
+  for (int i = 0; i < 20; ++i) exporter->submit(kBody);  // never blocks
+  const LiveExportCounts counts = exporter->finish();
+  EXPECT_EQ(counts.submitted, 20U);
+  EXPECT_GT(counts.dropped_full, 0U);
+  EXPECT_EQ(counts.sent + counts.dropped_full + counts.dropped_at_end, 20U);
+  EXPECT_NE(describe_live_export(counts, exporter->url()).find("dropped on a full queue"), std::string::npos);
+}
+
+TEST(LiveExporter, AnEndpointThatIsDownCostsOneRequestThenDrops) {
+  auto exporter = start(unreachable_url());
+  ASSERT_NE(exporter, nullptr);
+  const auto begin = Clock::now();
+  for (int i = 0; i < 5; ++i) exporter->submit(kBody);
+  const LiveExportCounts counts = exporter->finish();
+  EXPECT_LT(Clock::now() - begin, std::chrono::seconds(20));  // generous: one 2 s request, then drops
+  EXPECT_EQ(counts.sent, 0U);
+  EXPECT_EQ(counts.failed, 1U);
+  EXPECT_EQ(counts.dropped_down + counts.dropped_at_end, 4U);
+  const std::string line = describe_live_export(counts, exporter->url());
+  EXPECT_NE(line.find("5 of 5 test traces not delivered"), std::string::npos) << line;
+  EXPECT_NE(line.find("1 failed"), std::string::npos) << line;
+}
+
+TEST(LiveExporter, BadEndpointIsAnError) {
+  std::vector<std::string> warnings;
+  std::string error;
+  EXPECT_EQ(LiveExporter::start(testscope::otlp::fixed_environment({}), "ftp://x", warnings, error), nullptr);
+  EXPECT_FALSE(error.empty());
+}
+
+TEST(LiveExporter, SubmitAfterFinishIsCountedNotSent) {
+  LoopbackServer server([](int) { return answer(200, "{}"); });
+  auto exporter = start(server.url());
+  ASSERT_NE(exporter, nullptr);
+  exporter->finish();
+  exporter->submit(kBody);
+  EXPECT_EQ(exporter->counts().dropped_at_end, 1U);
+  EXPECT_TRUE(server.requests().empty());
+}
+
+// The flag's forms: bare, with a URL, off values, a bad URL (a warning, off).
+TEST(LiveExportOptions, FlagForms) {
+  auto parse = [](std::vector<std::string> args, std::vector<std::string>* warnings = nullptr) {
+    args.insert(args.begin(), "program");
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    int argc = static_cast<int>(argv.size());
+    return testscope::gtest::parse_options(&argc, argv.data(), warnings);
+  };
+  EXPECT_FALSE(parse({}).otlp);
+  EXPECT_TRUE(parse({"--testscope_otlp"}).otlp);
+  EXPECT_EQ(parse({"--testscope_otlp"}).otlp_endpoint, "");
+  EXPECT_EQ(parse({"--testscope_otlp=http://c:4318"}).otlp_endpoint, "http://c:4318");
+  EXPECT_TRUE(parse({"--testscope_otlp=1"}).otlp);
+  EXPECT_EQ(parse({"--testscope_otlp=1"}).otlp_endpoint, "");
+  for (const char* off : {"--testscope_otlp=", "--testscope_otlp=0", "--testscope_otlp=off"}) {
+    EXPECT_FALSE(parse({"--testscope_otlp=http://c:4318", off}).otlp) << off;
+  }
+  std::vector<std::string> warnings;
+  EXPECT_FALSE(parse({"--testscope_otlp=ftp://c"}, &warnings).otlp);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_NE(warnings[0].find("no live export"), std::string::npos) << warnings[0];
+}
+
+// fixture_program as a process: the tests that end normally (Fixture.*, Param/Typed).
+const std::vector<std::string> kProgram = {FIXTURE_PROGRAM, "--gtest_filter=Fixture.*"};
+
+TEST(LiveExportProgram, EachTestsTraceArrivesAndTheExitCodeIsGoogleTests) {
+  const auto plain = testscope::testing_support::run_process(kProgram);
+  LoopbackServer server([](int) { return answer(200, "{}"); });
+  std::vector<std::string> argv = kProgram;
+  argv.push_back("--testscope_otlp=" + server.url());
+  const auto live = testscope::testing_support::run_process(argv);
+  EXPECT_EQ(live.exit_code, plain.exit_code);
+  EXPECT_EQ(live.err.find("live OTLP export"), std::string::npos) << live.err;
+  const auto requests = server.requests();
+  std::vector<std::string> names;
+  for (const auto& request : requests) {
+    const auto doc = nlohmann::json::parse(testscope::otlp::gzip_decompress(request.body));
+    const auto& spans = doc.at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans");
+    ASSERT_FALSE(spans.empty());
+    names.push_back(spans.at(0).at("name").get<std::string>());
+  }
+  // One request per test that ran (skipped tests included: they have a root span too).
+  const auto ran = [&] {
+    std::size_t n = 0;
+    for (std::size_t at = 0; (at = plain.out.find("[ RUN      ]", at)) != std::string::npos; ++at) ++n;
+    return n;
+  }();
+  EXPECT_EQ(requests.size(), ran);
+  EXPECT_NE(std::find(names.begin(), names.end(), "Fixture.Passes"), names.end());
+}
+
+TEST(LiveExportProgram, AnUnreachableEndpointChangesNothingButOneWarning) {
+  const auto plain = testscope::testing_support::run_process(kProgram);
+  const auto begin = Clock::now();
+  const auto live =
+      testscope::testing_support::run_process(kProgram, {"TESTSCOPE_OTLP=" + unreachable_url()});
+  EXPECT_LT(Clock::now() - begin, std::chrono::seconds(60));  // generous: a 2 s timeout, then drops
+  EXPECT_EQ(live.exit_code, plain.exit_code);
+  EXPECT_EQ(live.out.find("[  PASSED  ]") != std::string::npos,
+            plain.out.find("[  PASSED  ]") != std::string::npos);
+  std::size_t warnings = 0;
+  for (std::size_t at = 0; (at = live.err.find("live OTLP export to", at)) != std::string::npos; ++at)
+    ++warnings;
+  EXPECT_EQ(warnings, 1U) << live.err;
+  EXPECT_NE(live.err.find("test results are unaffected"), std::string::npos) << live.err;
+}
+
+TEST(LiveExportProgram, TheFlagWithoutAUrlUsesTheOtelEndpoint) {
+  LoopbackServer server([](int) { return answer(200, "{}"); });
+  std::vector<std::string> argv = {FIXTURE_PROGRAM, "--gtest_filter=Fixture.Passes", "--testscope_otlp"};
+  const auto live =
+      testscope::testing_support::run_process(argv, {"OTEL_EXPORTER_OTLP_ENDPOINT=" + server.url()});
+  EXPECT_EQ(live.exit_code, 0) << live.err;
+  EXPECT_EQ(server.requests().size(), 1U) << live.err;
+}
+
+}  // namespace
