@@ -282,7 +282,7 @@ void read_executions(ArtifactTree& tree, const std::vector<std::string>& names,
       }
     }
   };
-  const std::size_t threads =
+  const auto threads =
       std::min<std::size_t>({std::max(1U, std::thread::hardware_concurrency()), 8, (names.size() + 15) / 16});
   {
     std::vector<std::jthread> workers;

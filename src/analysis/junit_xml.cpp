@@ -73,12 +73,8 @@ void attempt_element(std::string& out, const std::string& element, const Failing
                      xml(f.message), xml(joined(root, f.artifacts)), element);
 }
 
-void testcase(std::string& out, const TestVerdict& v, const std::string& root) {
-  const std::string classname = v.kind == "program" ? "testscope" : v.suite;
-  const std::string name = v.kind == "program" ? detail::display_name(v) : v.case_name;
-  const double seconds = v.runs > 0 ? static_cast<double>(v.total_duration_ns) / v.runs / 1e9 : 0;
-  out += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3f}\">\n", xml(name),
-                     xml(classname), seconds);
+// The testscope.* properties of test `v`.
+void properties(std::string& out, const TestVerdict& v, const std::string& root) {
   out += "      <properties>\n";
   const auto property = [&out](const std::string& key, const std::string& value) {
     out += fmt::format("        <property name=\"testscope.{}\" value=\"{}\"/>\n", key, xml(value));
@@ -95,6 +91,15 @@ void testcase(std::string& out, const TestVerdict& v, const std::string& root) {
   }
   if (!v.quarantine.empty()) property("quarantine", v.quarantine);
   out += "      </properties>\n";
+}
+
+void testcase(std::string& out, const TestVerdict& v, const std::string& root) {
+  const std::string classname = v.kind == "program" ? "testscope" : v.suite;
+  const std::string name = v.kind == "program" ? detail::display_name(v) : v.case_name;
+  const double seconds = v.runs > 0 ? static_cast<double>(v.total_duration_ns) / v.runs / 1e9 : 0;
+  out += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3f}\">\n", xml(name),
+                     xml(classname), seconds);
+  properties(out, v, root);
   // A quarantined test's failures must not fail the build that reads this file: the test
   // is reported skipped, its failing runs kept as flaky elements.
   const bool quarantined = !v.quarantine.empty() && v.failures > 0;

@@ -52,7 +52,7 @@ std::string format_table(const Verdicts& verdicts, const std::string& root, bool
     } else if (v.failures > 0) {
       note = joined(root, v.example_artifacts);
     }
-    if (!v.quarantine.empty() && v.failures > 0) note = "QUARANTINED " + v.quarantine + "; " + note;
+    if (!v.quarantine.empty() && v.failures > 0) note = fmt::format("QUARANTINED {}; {}", v.quarantine, note);
     rows.push_back({v.verdict, display_name(v), std::to_string(v.runs), std::to_string(v.failures),
                     percent(v.failure_rate), fmt::format("{}-{}", percent(v.ci95.low), percent(v.ci95.high)),
                     note});

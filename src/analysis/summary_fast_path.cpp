@@ -28,7 +28,8 @@ bool string_member(const Value& object, const char* key, std::string& out, const
 bool failures_text(const Value& failures, std::string& text) {
   if (!failures.IsArray()) return false;
   text.clear();
-  std::string file, message;
+  std::string file;
+  std::string message;
   for (const Value& f : failures.GetArray()) {
     if (!f.IsObject() || !string_member(f, "file", file, "") || !string_member(f, "message", message, "")) {
       return false;
@@ -39,7 +40,7 @@ bool failures_text(const Value& failures, std::string& text) {
       line = it->value.GetInt();
     }
     if (!text.empty()) text += "\n\n";
-    text += file + ":" + std::to_string(line) + "\n" + message;
+    text.append(file).append(":").append(std::to_string(line)).append("\n").append(message);
   }
   return true;
 }
@@ -72,7 +73,10 @@ bool read_summary_fast(std::string_view text, TestAttempt& t) {
   }
   t.quarantine.clear();
   if (const auto it = doc.FindMember("quarantine"); it != doc.MemberEnd() && !it->value.IsNull()) {
-    std::string entry, reason, owner, expires;
+    std::string entry;
+    std::string reason;
+    std::string owner;
+    std::string expires;
     if (!it->value.IsObject() || !string_member(it->value, "entry", entry, "") ||
         !string_member(it->value, "reason", reason, "") || !string_member(it->value, "owner", owner, "") ||
         !string_member(it->value, "expires", expires, "")) {

@@ -1,5 +1,7 @@
 #include "analysis/tree_merge.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
 #include <limits>
@@ -46,8 +48,9 @@ void add_input(const fs::path& input, MergePlan& plan) {
   const RunManifest source = read_input_manifest(input);
   std::set<std::string> recorded;
   for (const ExecutionRecord& e : source.executions) {
-    if (!plain_folder_name(e.name))
+    if (!plain_folder_name(e.name)) {
       fail(input / kRunManifestFile, "corrupt: execution name \"" + e.name + "\"");
+    }
     if (!recorded.insert(e.name).second) {
       fail(input / kRunManifestFile, "corrupt: execution \"" + e.name + "\" recorded twice");
     }
@@ -84,8 +87,9 @@ void warn_about_programs(MergePlan& plan) {
   const std::string first = name(plan.manifest.program);
   for (const MergedInput& input : plan.manifest.inputs) {
     if (name(input.program) != first) {
-      plan.warnings.push_back(input.tree + ": ran " + name(input.program) + ", not " + first +
-                              " as the first input did; the whole-program verdict is named " + first);
+      plan.warnings.push_back(
+          fmt::format("{}: ran {}, not {} as the first input did; the whole-program verdict is named {}",
+                      input.tree, name(input.program), first, first));
     }
   }
 }

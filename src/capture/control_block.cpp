@@ -9,11 +9,14 @@
 namespace testscope::detail {
 namespace {
 
+// The areas after the header, at their byte offsets in the block's memory.
 std::byte* text_area(ControlHeader* control) noexcept {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): raw memory
   return reinterpret_cast<std::byte*>(control) + kControlTextOffset;
 }
 
 std::byte* failure_area(ControlHeader* control) noexcept {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): raw memory
   return reinterpret_cast<std::byte*>(control) + kControlFailureOffset;
 }
 

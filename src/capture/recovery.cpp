@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string_view>
+#include <system_error>
 
 #include "capture/assemble.hpp"
 #include "recorder/records.hpp"
@@ -33,17 +34,18 @@ class MappedFile {
   explicit MappedFile(const fs::path& path) {
     const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      error_ = std::strerror(errno);
+      error_ = std::generic_category().message(errno);
       return;
     }
     struct stat st {};
     if (fstat(fd, &st) == 0 && st.st_size > 0) {
       void* memory = mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
       if (memory != MAP_FAILED) {
+        memory_ = memory;
         data_ = static_cast<const std::byte*>(memory);
         size_ = static_cast<std::size_t>(st.st_size);
       } else {
-        error_ = std::strerror(errno);
+        error_ = std::generic_category().message(errno);
       }
     } else {
       error_ = "empty";
@@ -51,8 +53,7 @@ class MappedFile {
     close(fd);
   }
   ~MappedFile() {
-    if (data_ != nullptr)
-      munmap(const_cast<std::byte*>(data_), size_);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    if (memory_ != nullptr) munmap(memory_, size_);
   }
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -64,7 +65,8 @@ class MappedFile {
   const std::string& error() const noexcept { return error_; }
 
  private:
-  const std::byte* data_ = nullptr;
+  void* memory_ = nullptr;
+  const std::byte* data_ = nullptr;  // memory_
   std::size_t size_ = 0;
   std::string error_;
 };
@@ -103,7 +105,7 @@ bool read_test_info(const std::byte* text, std::uint32_t size, TestInfo& test) {
   if (size > detail::kControlTextBytes) return false;
   std::array<std::string*, 5> fields = {&test.suite, &test.name, &test.type_param, &test.value_param,
                                         &test.file};
-  const char* at = reinterpret_cast<const char*>(text);
+  const char* at = reinterpret_cast<const char*>(text);  // NOLINT(*-reinterpret-cast): bytes as chars
   const char* end = at + size;
   for (std::string* field : fields) {
     const char* nul = std::find(at, end, '\0');
@@ -124,6 +126,7 @@ bool read_failures(const std::byte* area, std::uint32_t size, std::vector<Failur
     const std::size_t record =
         detail::padded(sizeof header + std::size_t{header.file_len} + header.message_len);
     if (header.file_len > size || header.message_len > size || at + record > size) return false;
+    // NOLINTNEXTLINE(*-reinterpret-cast): bytes as chars
     const char* text = reinterpret_cast<const char*>(area + at + sizeof header);
     failures.push_back(Failure{std::string(text, header.file_len), header.line,
                                std::string(text + header.file_len, header.message_len), header.fatal != 0,
@@ -136,11 +139,14 @@ bool read_failures(const std::byte* area, std::uint32_t size, std::vector<Failur
 void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessEnd& end, Recovery& out) {
   if (files.control.empty()) return;  // it never started a test
   const MappedFile control_file(files.control);
-  if (control_file.data() == nullptr)
+  if (control_file.data() == nullptr) {
     return out.problems.push_back(problem(files.control, control_file.error()));
+  }
   if (control_file.size() < detail::kControlBytes) {
     return out.problems.push_back(problem(files.control, "truncated control block"));
   }
+  // The file is the block the program wrote (format checked next), mapped page-aligned.
+  // NOLINTNEXTLINE(*-reinterpret-cast)
   const auto* control = reinterpret_cast<const ControlHeader*>(control_file.data());
   if (control->magic != detail::kControlMagic || control->version != detail::kFormatVersion) {
     return out.problems.push_back(problem(files.control, "not a testscope control block of format 1"));
@@ -175,6 +181,7 @@ void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessE
       out.problems.push_back(problem(path, file->data() == nullptr ? file->error() : "truncated buffer"));
       continue;
     }
+    // NOLINTNEXTLINE(*-reinterpret-cast): the header the program wrote, mapped page-aligned
     const auto* header = reinterpret_cast<const BufferHeader*>(file->data());
     const std::uint64_t head = header->head.load(std::memory_order_acquire);
     if (header->magic != detail::kBufferMagic || header->version != detail::kFormatVersion ||

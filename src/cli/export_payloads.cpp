@@ -250,8 +250,9 @@ ResourceItems run_spans_payload(const analysis::RunManifest& manifest,
   attributes.push_back(
       int_attribute("testscope.run.executions", static_cast<std::int64_t>(manifest.executions.size())));
   attributes.push_back(int_attribute("testscope.run.executions_failed", static_cast<std::int64_t>(failed)));
-  if (manifest.interrupted)
+  if (manifest.interrupted) {
     attributes.push_back({{"key", "testscope.run.interrupted"}, {"value", {{"boolValue", true}}}});
+  }
   if (failed > 0) {
     run["status"] = {
         {"code", kStatusError},

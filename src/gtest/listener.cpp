@@ -295,8 +295,9 @@ void install(const Options& options, int argc, char** argv) {
         QuarantineGate::load(options.quarantine_file, run.argv.empty() ? "" : run.argv.front(), warnings));
     for (const std::string& w : warnings) warn(w);
     if (!death_test_child()) {
-      for (const std::string& line : gate->apply_to_filter())
+      for (const std::string& line : gate->apply_to_filter()) {
         std::fprintf(stderr, "testscope: %s\n", line.c_str());
+      }
     }
     installed_gate() = gate;
     // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): GoogleTest's API takes ownership of a raw pointer

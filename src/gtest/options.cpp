@@ -105,6 +105,24 @@ bool known(std::string_view name) {
   return std::any_of(kSettings.begin(), kSettings.end(), [name](const Setting& s) { return s.name == name; });
 }
 
+// One --testscope_NAME[=VALUE] argument.
+void apply_flag(Options& options, std::string_view arg, std::vector<std::string>* warnings) {
+  const std::string_view rest = arg.substr(kPrefix.size());
+  const std::size_t eq = rest.find('=');
+  const std::string_view name = rest.substr(0, eq);
+  if (!known(name)) {
+    if (warnings != nullptr) {
+      warnings->push_back("unknown flag " + std::string(arg) + " (known: " + std::string(kKnownFlags) + ")");
+    }
+  } else if (eq == std::string_view::npos && name == "otlp") {
+    apply_otlp(options, "on", arg, [](const std::string&) {});
+  } else if (eq == std::string_view::npos) {
+    if (warnings != nullptr) warnings->push_back(std::string(arg) + ": missing '=VALUE'; ignored");
+  } else {
+    apply(options, name, rest.substr(eq + 1), "--testscope_" + std::string(name), warnings);
+  }
+}
+
 }  // namespace
 
 Options parse_options(int* argc, char** argv, std::vector<std::string>* warnings) {
@@ -123,25 +141,7 @@ Options parse_options(int* argc, char** argv, std::vector<std::string>* warnings
         argv[out++] = argv[i];
         continue;
       }
-      const std::string_view rest = arg.substr(kPrefix.size());
-      const std::size_t eq = rest.find('=');
-      const std::string_view name = rest.substr(0, eq);
-      if (!known(name)) {
-        if (warnings != nullptr) {
-          warnings->push_back("unknown flag " + std::string(arg) + " (known: " + std::string(kKnownFlags) +
-                              ")");
-        }
-        continue;
-      }
-      if (eq == std::string_view::npos && name == "otlp") {
-        apply_otlp(options, "on", arg, [](const std::string&) {});
-        continue;
-      }
-      if (eq == std::string_view::npos) {
-        if (warnings != nullptr) warnings->push_back(std::string(arg) + ": missing '=VALUE'; ignored");
-        continue;
-      }
-      apply(options, name, rest.substr(eq + 1), "--testscope_" + std::string(name), warnings);
+      apply_flag(options, arg, warnings);
     }
     for (int i = out; i < *argc; ++i) argv[i] = nullptr;
     *argc = out;

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -24,10 +25,11 @@ void* map_anonymous(std::size_t size) noexcept {
 void* map_file(std::size_t size, const char* name) noexcept {
   const std::string& dir = buffer_dir();
   if (dir.empty() || g_file_backing_disabled.load(std::memory_order_relaxed)) return nullptr;
-  char path[4096];
-  const int n = std::snprintf(path, sizeof path, "%s/%ld-%s", dir.c_str(), static_cast<long>(getpid()), name);
-  if (n <= 0 || static_cast<std::size_t>(n) >= sizeof path) return nullptr;
-  const int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::array<char, 4096> path{};
+  const int n =
+      std::snprintf(path.data(), path.size(), "%s/%ld-%s", dir.c_str(), static_cast<long>(getpid()), name);
+  if (n <= 0 || static_cast<std::size_t>(n) >= path.size()) return nullptr;
+  const int fd = open(path.data(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return nullptr;
   void* memory = nullptr;
   if (ftruncate(fd, static_cast<off_t>(size)) == 0) {
@@ -35,17 +37,18 @@ void* map_file(std::size_t size, const char* name) noexcept {
     if (memory == MAP_FAILED) memory = nullptr;
   }
   close(fd);  // the mapping keeps the file
-  if (memory == nullptr) unlink(path);
+  if (memory == nullptr) unlink(path.data());
   return memory;
 }
 
 }  // namespace
 
 const std::string& buffer_dir() noexcept {
-  // Leaked on purpose: buffers may be mapped during static destruction.
-  // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,bugprone-unhandled-exception-at-new): see comment above
+  // Leaked on purpose: buffers may be mapped during static destruction. Out of memory at
+  // first use leaves nothing to record into, so std::bad_alloc may end the program here.
   static const std::string* dir = [] {
     const char* env = std::getenv("TESTSCOPE_BUFFER_DIR");
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,bugprone-unhandled-exception-at-new): see comment above
     return new std::string(env != nullptr ? env : "");
   }();
   return *dir;

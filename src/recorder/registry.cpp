@@ -33,7 +33,8 @@ struct Registry {
   std::mutex mutex;
   std::vector<std::unique_ptr<ThreadBuffer>> buffers;
   std::uint32_t next_thread_index = 1;
-  Region control;  // the control block, mapped at first use
+  Region control;                           // the control block's memory, mapped at first use
+  ControlHeader* control_header = nullptr;  // at control.base
 };
 
 void lock_for_fork();
@@ -43,8 +44,8 @@ void privatise_in_child();
 Registry& registry() noexcept {
   // Leaked on purpose (never destroyed, as said above). Out of memory at first use leaves
   // nothing to recover, so std::bad_alloc may end the program here (noexcept).
-  // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,bugprone-unhandled-exception-at-new): see comment above
   static auto* instance = [] {
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory,bugprone-unhandled-exception-at-new): see comment above
     auto* reg = new Registry();
     pthread_atfork(lock_for_fork, unlock_in_parent, privatise_in_child);
     return reg;
@@ -121,6 +122,8 @@ ThreadBuffer* acquire_buffer(Registry& reg) {
   if (region.base == nullptr) return nullptr;
   auto buffer = std::make_unique<ThreadBuffer>();
   buffer->region = region;
+  // The header lives in the mapping, which is never unmapped: nothing owns it.
+  // NOLINTNEXTLINE(cppcoreguidelines-owning-memory)
   buffer->header =
       new (region.base) BufferHeader{kBufferMagic, kFormatVersion, 0, capacity, {0}, {0}, {0}, 0, 0, {}};
   buffer->data = region.base + kBufferHeaderBytes;
@@ -234,12 +237,14 @@ ControlHeader* control_block() noexcept {
   if (reg.control.base == nullptr) {
     reg.control = map_region(kControlBytes, "control");
     if (reg.control.base == nullptr) return nullptr;
-    auto* control = new (reg.control.base) ControlHeader{};
-    control->magic = kControlMagic;
-    control->version = kFormatVersion;
-    control->pid = static_cast<std::uint64_t>(getpid());
+    // In the mapping, never unmapped: nothing owns it.
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory)
+    reg.control_header = new (reg.control.base) ControlHeader{};
+    reg.control_header->magic = kControlMagic;
+    reg.control_header->version = kFormatVersion;
+    reg.control_header->pid = static_cast<std::uint64_t>(getpid());
   }
-  return reinterpret_cast<ControlHeader*>(reg.control.base);
+  return reg.control_header;
 }
 
 std::uint32_t touch_thread() noexcept {

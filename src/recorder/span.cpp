@@ -58,7 +58,7 @@ std::uint32_t site_id(ThreadState& state, std::string_view name, const char* fil
     entry.epoch = state.epoch;
     entry.id = id;
     entry.name_len = static_cast<std::uint16_t>(name.size());
-    copy_bytes(reinterpret_cast<std::byte*>(entry.name.data()), name.data(), name.size());
+    if (!name.empty()) std::memcpy(entry.name.data(), name.data(), name.size());
   }
   return id;
 }

@@ -134,7 +134,7 @@ class Printer {
     // A log event goes under the span current where it was logged, or under the root
     // when that span is not in the record.
     for (const LogData& log : record.logs) {
-      const bool known = log.span_id != 0 && span_ids_.count(log.span_id) != 0;
+      const bool known = log.span_id != 0 && span_ids_.contains(log.span_id);
       logs_[known ? log.span_id : record.root_span_id].push_back(&log);
     }
   }
@@ -148,7 +148,7 @@ class Printer {
     // Spans whose parent was never seen (begun before the test, or a dropped begin).
     for (const SpanData& span : record_.spans) {
       if (span.span_id == root.span_id || span.parent_span_id == root.span_id) continue;
-      if (span_ids_.count(span.parent_span_id) == 0) {
+      if (!span_ids_.contains(span.parent_span_id)) {
         line_span(span, "? ");
         walk(span, "  ");
       }
@@ -314,9 +314,10 @@ class Printer {
 
   void walk(const SpanData& parent, const std::string& indent, int depth = 0) {
     if (depth >= kMaxDepth) {
-      if (room())
+      if (room()) {
         out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}… deeper spans are in trace.chrome.json\n", "", "",
                             "", thread_width_, indent);
+      }
       return;
     }
     std::vector<Item> items;

@@ -52,7 +52,7 @@ class QuarantineVerdictsTest : public ::testing::Test {
     std::ofstream(path) << text;
   }
 
-  const TestVerdict& racy(const Verdicts& v) {
+  static const TestVerdict& racy(const Verdicts& v) {
     for (const TestVerdict& t : v.tests) {
       if (t.name == "Demo.Racy") return t;
     }
@@ -60,17 +60,22 @@ class QuarantineVerdictsTest : public ::testing::Test {
     return v.tests.front();
   }
 
+  const fs::path& root() const { return root_; }
+
+ private:
   fs::path root_;
 };
 
-const json kQuarantine = {{"entry", "Demo.*"},       {"reason", "race, see #1"}, {"owner", "alice"},
-                          {"expires", "2026-12-04"}, {"file", "q.toml"},         {"line", 2}};
+json quarantine() {
+  return {{"entry", "Demo.*"},       {"reason", "race, see #1"}, {"owner", "alice"},
+          {"expires", "2026-12-04"}, {"file", "q.toml"},         {"line", 2}};
+}
 
 TEST_F(QuarantineVerdictsTest, AQuarantinedFlakyTestIsShownEverywhereAndDoesNotFail) {
-  write_execution(1, false, kQuarantine);
-  write_execution(2, true, kQuarantine, R"(,"duplicate_key_free":{"deep":[1,2,3]})");
-  write_execution(3, true, kQuarantine);
-  const Verdicts v = compute_verdicts(load_artifact_tree(root_));
+  write_execution(1, false, quarantine());
+  write_execution(2, true, quarantine(), R"(,"duplicate_key_free":{"deep":[1,2,3]})");
+  write_execution(3, true, quarantine());
+  const Verdicts v = compute_verdicts(load_artifact_tree(root()));
   ASSERT_TRUE(v.problems.empty()) << v.problems.front().message;
   const TestVerdict& t = racy(v);
   EXPECT_EQ(t.verdict, "flaky");
@@ -95,7 +100,7 @@ TEST_F(QuarantineVerdictsTest, AQuarantinedFlakyTestIsShownEverywhereAndDoesNotF
 TEST_F(QuarantineVerdictsTest, WithoutQuarantineTheSameTreeFails) {
   write_execution(1, false, nullptr);
   write_execution(2, true, nullptr);
-  const Verdicts v = compute_verdicts(load_artifact_tree(root_));
+  const Verdicts v = compute_verdicts(load_artifact_tree(root()));
   EXPECT_TRUE(racy(v).quarantine.empty());
   EXPECT_EQ(verdicts_exit_code(v), 1);
   EXPECT_EQ(format_junit(v, "OUT").find("QUARANTINED"), std::string::npos);
@@ -103,7 +108,7 @@ TEST_F(QuarantineVerdictsTest, WithoutQuarantineTheSameTreeFails) {
 
 TEST_F(QuarantineVerdictsTest, AMistypedQuarantineIsAProblemNamingTheFile) {
   write_execution(1, true, "Demo.*");
-  const ArtifactTree tree = load_artifact_tree(root_);
+  const ArtifactTree tree = load_artifact_tree(root());
   ASSERT_EQ(tree.problems.size(), 1U);
   EXPECT_NE(tree.problems[0].path.string().find("Demo.Racy/summary.json"), std::string::npos);
 }

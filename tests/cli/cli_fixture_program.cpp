@@ -20,16 +20,19 @@
 
 // The runner is what these tests observe: a fatal signal must end the process the way it
 // would without a sanitizer, not become the sanitizer's report and exit code.
+// NOLINTBEGIN(bugprone-reserved-identifier,readability-identifier-naming): the sanitizers' names
 extern "C" const char* __asan_default_options() { return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0"; }
 extern "C" const char* __tsan_default_options() { return "handle_segv=0:handle_sigbus=0:handle_sigfpe=0"; }
+// NOLINTEND(bugprone-reserved-identifier,readability-identifier-naming)
 
 namespace {
 
 // With CLI_FIXTURE_CRASH_AT_EXIT set, the program dies after its tests, outside any test.
-const bool kCrashAtExit = [] {
+bool install_crash_at_exit() noexcept {
   if (std::getenv("CLI_FIXTURE_CRASH_AT_EXIT") != nullptr) std::atexit([] { raise(SIGSEGV); });
   return true;
-}();
+}
+const bool kCrashAtExit = install_crash_at_exit();
 
 TEST(Cli, Passes) {
   testscope::Span span("passing_work");

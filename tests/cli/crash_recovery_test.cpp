@@ -28,7 +28,10 @@ struct Death {
   const char* reason;  // in the recovered failure message
 };
 
-void PrintTo(const Death& d, std::ostream* out) { *out << d.test; }
+// NOLINTNEXTLINE(readability-identifier-naming): the name GoogleTest looks for
+void PrintTo(const Death& d, std::ostream* out) {
+  *out << d.test;
+}  // NOLINT(readability-identifier-naming): gtest's name
 
 class CrashRecoveryTest : public CliTest, public ::testing::WithParamInterface<Death> {};
 

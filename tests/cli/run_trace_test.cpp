@@ -14,7 +14,7 @@ using cli_test::CliTest;
 using cli_test::json;
 namespace fs = std::filesystem;
 
-const std::string kFilter = "--gtest_filter=Cli.Passes:Cli.FailsOnEvenExecutions";
+constexpr const char* kFilter = "--gtest_filter=Cli.Passes:Cli.FailsOnEvenExecutions";
 
 bool is_hex(const json& value, std::size_t digits) {
   static const std::regex kHex("[0-9a-f]+");
@@ -26,7 +26,8 @@ class RunTraceTest : public CliTest {
  protected:
   void SetUp() override {
     CliTest::SetUp();
-    unsetenv("TRACEPARENT");  // the harness passes our environment on
+    unsetenv("TRACEPARENT");  // NOLINT(concurrency-mt-unsafe): before any thread; the harness passes our
+                              // environment on
   }
 
   // Checks the trace of every test of every execution against the manifest; returns the
@@ -68,8 +69,9 @@ TEST_F(RunTraceTest, EveryTestHangsFromItsExecutionsSpanInTheRunsTrace) {
   EXPECT_TRUE(manifest["parent_span_id"].is_null());
   ASSERT_EQ(manifest["executions"].size(), 3U);
   std::set<std::string> span_ids{manifest["span_id"].get<std::string>()};
-  for (const json& execution : manifest["executions"])
+  for (const json& execution : manifest["executions"]) {
     span_ids.insert(execution["span_id"].get<std::string>());
+  }
   EXPECT_EQ(span_ids.size(), 4U) << "span ids must be distinct";
   EXPECT_EQ(check_tests_against(manifest), 6);
 }

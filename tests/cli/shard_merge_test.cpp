@@ -13,7 +13,7 @@ namespace {
 
 using namespace cli_test;  // NOLINT(google-build-using-namespace): the harness is this file's vocabulary
 
-const std::string kFilter = "--gtest_filter=Cli.Passes:Cli.FailsOnEvenExecutions";
+constexpr const char* kFilter = "--gtest_filter=Cli.Passes:Cli.FailsOnEvenExecutions";
 
 class ShardMergeTest : public CliTest {
  protected:

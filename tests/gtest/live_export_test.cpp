@@ -36,7 +36,7 @@ std::string unreachable_url() {
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
   // NOLINTBEGIN(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), len);
+  (void)bind(fd, reinterpret_cast<sockaddr*>(&addr), len);
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   // NOLINTEND(cppcoreguidelines-pro-type-reinterpret-cast)
   close(fd);
@@ -124,6 +124,7 @@ TEST(LiveExportOptions, FlagForms) {
   auto parse = [](std::vector<std::string> args, std::vector<std::string>* warnings = nullptr) {
     args.insert(args.begin(), "program");
     std::vector<char*> argv;
+    argv.reserve(args.size());
     for (std::string& a : args) argv.push_back(a.data());
     int argc = static_cast<int>(argv.size());
     return testscope::gtest::parse_options(&argc, argv.data(), warnings);
@@ -144,12 +145,12 @@ TEST(LiveExportOptions, FlagForms) {
 }
 
 // fixture_program as a process: the tests that end normally (Fixture.*, Param/Typed).
-const std::vector<std::string> kProgram = {FIXTURE_PROGRAM, "--gtest_filter=Fixture.*"};
+std::vector<std::string> program_argv() { return {FIXTURE_PROGRAM, "--gtest_filter=Fixture.*"}; }
 
 TEST(LiveExportProgram, EachTestsTraceArrivesAndTheExitCodeIsGoogleTests) {
-  const auto plain = testscope::testing_support::run_process(kProgram);
+  const auto plain = testscope::testing_support::run_process(program_argv());
   LoopbackServer server([](int) { return answer(200, "{}"); });
-  std::vector<std::string> argv = kProgram;
+  std::vector<std::string> argv = program_argv();
   argv.push_back("--testscope_otlp=" + server.url());
   const auto live = testscope::testing_support::run_process(argv);
   EXPECT_EQ(live.exit_code, plain.exit_code);
@@ -173,17 +174,18 @@ TEST(LiveExportProgram, EachTestsTraceArrivesAndTheExitCodeIsGoogleTests) {
 }
 
 TEST(LiveExportProgram, AnUnreachableEndpointChangesNothingButOneWarning) {
-  const auto plain = testscope::testing_support::run_process(kProgram);
+  const auto plain = testscope::testing_support::run_process(program_argv());
   const auto begin = Clock::now();
   const auto live =
-      testscope::testing_support::run_process(kProgram, {"TESTSCOPE_OTLP=" + unreachable_url()});
+      testscope::testing_support::run_process(program_argv(), {"TESTSCOPE_OTLP=" + unreachable_url()});
   EXPECT_LT(Clock::now() - begin, std::chrono::seconds(60));  // generous: a 2 s timeout, then drops
   EXPECT_EQ(live.exit_code, plain.exit_code);
   EXPECT_EQ(live.out.find("[  PASSED  ]") != std::string::npos,
             plain.out.find("[  PASSED  ]") != std::string::npos);
   std::size_t warnings = 0;
-  for (std::size_t at = 0; (at = live.err.find("live OTLP export to", at)) != std::string::npos; ++at)
+  for (std::size_t at = 0; (at = live.err.find("live OTLP export to", at)) != std::string::npos; ++at) {
     ++warnings;
+  }
   EXPECT_EQ(warnings, 1U) << live.err;
   EXPECT_NE(live.err.find("test results are unaffected"), std::string::npos) << live.err;
 }

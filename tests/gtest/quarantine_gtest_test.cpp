@@ -40,13 +40,13 @@ class QuarantineGtestTest : public ::testing::Test {
   }
 
   fs::path write_file(const std::string& text) const {
-    const fs::path path = dir_ / "quarantine.toml";
+    fs::path path = dir_ / "quarantine.toml";
     std::ofstream(path) << "# the team's quarantine\n" << text;
     return path;
   }
 
-  testing_support::ProcessResult run(const std::string& filter, const std::vector<std::string>& env,
-                                     const std::string& program = FIXTURE_PROGRAM) const {
+  static testing_support::ProcessResult run(const std::string& filter, const std::vector<std::string>& env,
+                                            const std::string& program = FIXTURE_PROGRAM) {
     return run_process({program, "--gtest_filter=" + filter}, env);
   }
 
@@ -56,6 +56,9 @@ class QuarantineGtestTest : public ::testing::Test {
 
   std::string artifacts() const { return "TESTSCOPE_ARTIFACTS=" + (dir_ / "artifacts").string(); }
 
+  const fs::path& dir() const { return dir_; }
+
+ private:
   fs::path dir_;
 };
 
@@ -75,7 +78,7 @@ TEST_F(QuarantineGtestTest, RunModeReportsTheFailureWithoutFailingTheProgram) {
   EXPECT_EQ(failed["quarantine"]["line"], 2);
   EXPECT_EQ(summary("Fixture.Throws")["quarantine"]["entry"], "Fixture.Throw?");
   EXPECT_TRUE(summary("Fixture.Passes")["quarantine"].is_null());
-  EXPECT_EQ(json::parse(slurp(dir_ / "artifacts/run.json"))["exit_status"], 0);
+  EXPECT_EQ(json::parse(slurp(dir() / "artifacts/run.json"))["exit_status"], 0);
 }
 
 TEST_F(QuarantineGtestTest, AFailureOutsideTheQuarantineStillFails) {
@@ -83,7 +86,7 @@ TEST_F(QuarantineGtestTest, AFailureOutsideTheQuarantineStillFails) {
   const auto r =
       run("Fixture.FailsTwice:Fixture.Throws", {artifacts(), "TESTSCOPE_QUARANTINE=" + file.string()});
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_EQ(json::parse(slurp(dir_ / "artifacts/run.json"))["exit_status"], 1);
+  EXPECT_EQ(json::parse(slurp(dir() / "artifacts/run.json"))["exit_status"], 1);
 }
 
 TEST_F(QuarantineGtestTest, SkipModeKeepsTheTestFromRunning) {
@@ -93,7 +96,7 @@ TEST_F(QuarantineGtestTest, SkipModeKeepsTheTestFromRunning) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out.find("[ RUN      ] Fixture.FailsTwice"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("skipping quarantined 'Fixture.Fails*'"), std::string::npos) << r.err;
-  EXPECT_FALSE(fs::exists(dir_ / "artifacts/tests/Fixture.FailsTwice"));
+  EXPECT_FALSE(fs::exists(dir() / "artifacts/tests/Fixture.FailsTwice"));
 }
 
 TEST_F(QuarantineGtestTest, AnExpiredEntryStopsApplyingAndSaysSo) {
@@ -115,15 +118,15 @@ TEST_F(QuarantineGtestTest, ABadFileAppliesNothingAndNamesItsLine) {
 }
 
 TEST_F(QuarantineGtestTest, AMissingExplicitFileIsAWarning) {
-  const auto r = run("Fixture.Passes", {"TESTSCOPE_QUARANTINE=" + (dir_ / "nope.toml").string()});
+  const auto r = run("Fixture.Passes", {"TESTSCOPE_QUARANTINE=" + (dir() / "nope.toml").string()});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("nope.toml: no such quarantine file"), std::string::npos) << r.err;
 }
 
 TEST_F(QuarantineGtestTest, TheFileBesideTheProgramIsFoundWithoutAFlag) {
-  const fs::path program = dir_ / "fixture_program";
+  const fs::path program = dir() / "fixture_program";
   fs::copy_file(FIXTURE_PROGRAM, program);
-  std::ofstream(dir_ / "testscope-quarantine.toml") << entry("Fixture.FailsTwice", "run");
+  std::ofstream(dir() / "testscope-quarantine.toml") << entry("Fixture.FailsTwice", "run");
   const auto r = run("Fixture.FailsTwice", {}, program.string());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("[QUARANTINED] Fixture.FailsTwice"), std::string::npos);

@@ -26,11 +26,11 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path& dir() {
-  static const fs::path path = [] {
+  static const fs::path kDir = [] {
     const char* env = std::getenv("TESTSCOPE_BUFFER_DIR");
     return fs::path(env != nullptr ? env : "");
   }();
-  return path;
+  return kDir;
 }
 
 class RecoveryTest : public ::testing::Test {

@@ -199,8 +199,9 @@ TEST(Timeline, DeepNestingAndSelfParentsStopAtTheDepthLimit) {
   record.start_unix_ns = kStart;
   record.end_unix_ns = kStart + 1000000;
   record.spans.push_back(span(1, 0, "Deep.Recursion", 1, 0, 1000000));
-  for (std::uint64_t id = 2; id < 100000; ++id)
+  for (std::uint64_t id = 2; id < 100000; ++id) {
     record.spans.push_back(span(id, id - 1, "recurse", 1, 10, 20));
+  }
   record.spans.push_back(span(100000, 100000, "its_own_parent", 1, 10, 20));
   TimelineOptions options;
   options.max_lines = 1000;
