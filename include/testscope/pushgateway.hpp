@@ -28,7 +28,9 @@ namespace testscope {
 std::string check_pushgateway_url(std::string_view url) noexcept;
 
 // Pushes once and waits at most `timeout` for the answer. `job` and `instance` become the
-// grouping labels; characters other than letters, digits, '.', '-' and '_' become '_'.
+// grouping labels: in `job`, characters other than letters, digits, '.', '-' and '_' become
+// '_'; `instance` is kept as given (sent base64-encoded when it has other characters), and
+// an empty one becomes "unknown".
 // Returns an empty string on success (a 2xx answer), else "<url>: <reason>": a bad URL,
 // the network error (connection refused, host not found, timeout), or the HTTP status
 // the Pushgateway answered. Thread-safe; never throws. After a timeout the request is

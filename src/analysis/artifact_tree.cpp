@@ -158,6 +158,14 @@ void read_run_json(const fs::path& path, Execution& execution, std::string& prog
     execution.has_run_json = true;
     const auto argv = doc->at("argv").get<std::vector<std::string>>();
     if (program.empty() && !argv.empty()) program = fs::path(argv.front()).filename().string();
+    if (execution.record.start_unix_ns == 0 && doc->contains("start_unix_ns") &&
+        (*doc)["start_unix_ns"].is_number_integer()) {  // without a runner: the program's own times
+      execution.record.start_unix_ns = (*doc)["start_unix_ns"].get<std::int64_t>();
+      if (doc->contains("end_unix_ns") && (*doc)["end_unix_ns"].is_number_integer()) {
+        execution.record.duration_ns = std::max<std::int64_t>(
+            0, (*doc)["end_unix_ns"].get<std::int64_t>() - execution.record.start_unix_ns);
+      }
+    }
     if (execution.record.outcome != "unknown") return;  // the runner's record wins
     const json& status = doc->at("exit_status");
     if (status.is_null()) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -182,7 +183,108 @@ class LineReader {
   std::string error_;
 };
 
+bool metric_name(std::string_view text) {
+  if (text.empty() || !(name_start(text.front()) || text.front() == ':')) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) { return name_char(c) || c == ':'; });
+}
+
+// A `# TYPE name type` or `# HELP name text` line, split. Plain data.
+struct Directive {
+  std::string_view keyword;  // "TYPE" or "HELP"
+  std::string_view name;
+  std::size_t name_at = 0;  // 0-based columns
+  std::string_view rest;    // the type, or the help text (trailing blanks kept)
+  std::size_t rest_at = 0;
+};
+
+// The directive a comment line holds; nullopt for any other comment. `first`: the '#'.
+std::optional<Directive> directive(std::string_view line, std::size_t first) {
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  std::size_t at = first + 1;
+  auto skip_blanks = [&] {
+    while (at < line.size() && blank(line[at])) ++at;
+  };
+  auto token = [&] {
+    const std::size_t from = at;
+    while (at < line.size() && !blank(line[at])) ++at;
+    return line.substr(from, at - from);
+  };
+  skip_blanks();
+  Directive d;
+  d.keyword = token();
+  if ((d.keyword != "TYPE" && d.keyword != "HELP") || at >= line.size()) return std::nullopt;
+  skip_blanks();
+  d.name_at = at;
+  d.name = token();
+  skip_blanks();
+  d.rest_at = at;
+  d.rest = line.substr(at);
+  return d;
+}
+
+// HELP text with its escapes (\\ and \n) decoded; other backslashes are kept.
+std::string help_text(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && (text[i + 1] == '\\' || text[i + 1] == 'n')) {
+      out += text[++i] == 'n' ? '\n' : '\\';
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+// Applies one TYPE or HELP line to `out`; false with out.error set for a bad TYPE line.
+bool apply_directive(const Directive& d, int number, PromParse& out,
+                     std::vector<std::pair<std::string, std::string>>& helps) {
+  auto fail = [&](std::size_t at, const std::string& message) {
+    out.error = fmt::format("line {}, column {}: {}", number, at + 1, message);
+    return false;
+  };
+  if (d.keyword == "HELP") {
+    if (metric_name(d.name)) helps.emplace_back(std::string(d.name), help_text(d.rest));
+    return true;
+  }
+  if (!metric_name(d.name)) return fail(d.name_at, "expected a metric name after '# TYPE'");
+  std::string_view type = d.rest;
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  static constexpr std::array<std::string_view, 5> kTypes = {"counter", "gauge", "histogram", "summary",
+                                                             "untyped"};
+  if (std::find(kTypes.begin(), kTypes.end(), type) == kTypes.end()) {
+    return fail(d.rest_at,
+                fmt::format("'{}' is not a metric type (counter, gauge, histogram, summary, untyped)",
+                            type.substr(0, 40)));
+  }
+  for (const PromFamily& family : out.families) {
+    if (family.name == d.name) {
+      return fail(d.name_at, fmt::format("'{}' is typed twice (first on line {})", d.name, family.line));
+    }
+  }
+  PromFamily family;
+  family.name = std::string(d.name);
+  family.type = std::string(type);
+  family.line = number;
+  out.families.push_back(std::move(family));
+  return true;
+}
+
 }  // namespace
+
+const PromFamily* PromParse::family_of(std::string_view sample_name) const {
+  for (const PromFamily& family : families) {
+    if (family.name == sample_name) return &family;
+  }
+  for (const std::string_view suffix : {"_bucket", "_sum", "_count"}) {
+    if (sample_name.size() <= suffix.size() || !sample_name.ends_with(suffix)) continue;
+    const std::string_view base = sample_name.substr(0, sample_name.size() - suffix.size());
+    for (const PromFamily& family : families) {
+      if (family.name != base) continue;
+      if (family.type == "histogram" || (family.type == "summary" && suffix != "_bucket")) return &family;
+    }
+  }
+  return nullptr;
+}
 
 std::string_view PromSample::label(std::string_view wanted) const {
   for (const auto& [label_name, label_value] : labels) {
@@ -193,6 +295,7 @@ std::string_view PromSample::label(std::string_view wanted) const {
 
 PromParse parse_prom_text(std::string_view text) {
   PromParse out;
+  std::vector<std::pair<std::string, std::string>> helps;  // name, text
   int number = 0;
   while (!text.empty()) {
     ++number;
@@ -201,15 +304,30 @@ PromParse parse_prom_text(std::string_view text) {
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const std::size_t first = line.find_first_not_of(" \t");
-    if (first == std::string_view::npos || line[first] == '#') continue;
+    if (first == std::string_view::npos) continue;
+    if (line[first] == '#') {
+      const std::optional<Directive> d = directive(line, first);
+      if (d && !apply_directive(*d, number, out, helps)) {
+        out.samples.clear();
+        out.families.clear();
+        return out;
+      }
+      continue;
+    }
     LineReader reader(line, number, first);
     std::optional<PromSample> sample = reader.sample();
     if (!sample) {
       out.samples.clear();
+      out.families.clear();
       out.error = reader.error();
       return out;
     }
     out.samples.push_back(std::move(*sample));
+  }
+  for (PromFamily& family : out.families) {
+    for (const auto& [name, help] : helps) {
+      if (name == family.name) family.help = help;
+    }
   }
   return out;
 }

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
 
+#include "cli/export_metrics.hpp"
 #include "cli/export_payloads.hpp"
 #include "otlp_http/batch_builder.hpp"
 #include "otlp_http/exporter_config.hpp"
@@ -183,11 +185,58 @@ std::size_t send_tree(const analysis::ArtifactTree& tree, const ResourceItems& r
   return bad_input;
 }
 
+// The OTLP side, configured from the environment and --otlp's URL.
+struct OtlpSetup {
+  otlp::ExporterConfig config;
+  std::vector<otlp::KeyValue> attributes;  // the resource's, from the environment
+};
+
+// nullopt after printing why the configuration is unusable.
+std::optional<OtlpSetup> otlp_setup(const std::string& url) {
+  const otlp::Environment env = otlp::process_environment();
+  otlp::ExporterConfigResult configured = otlp::exporter_config_from_environment(
+      env, url.empty() ? std::nullopt : std::optional<std::string>(url));
+  std::vector<std::string> warnings = std::move(configured.warnings);
+  OtlpSetup setup;
+  setup.attributes = otlp::resource_attributes_from_environment(env, &warnings);
+  for (const std::string& warning : warnings) fmt::print(stderr, "testscope: warning: {}\n", warning);
+  if (!configured.error.empty()) {
+    fmt::print(stderr, "testscope export: {}\n", configured.error);
+    return std::nullopt;
+  }
+  setup.config = std::move(configured.config);
+  setup.config.user_agent = "testscope/" TESTSCOPE_VERSION;
+  return setup;
+}
+
+// Sends the tree's spans and log records; returns export's exit code for them.
+int send_otlp(const fs::path& out, const analysis::ArtifactTree& tree, const OtlpSetup& setup,
+              std::FILE* status) {
+  otlp::OtlpHttpClient client(setup.config);
+  Sender sender(client);
+  std::size_t bad_input = 0;
+  const ResourceItems run_spans = read_run_spans(out, tree, setup.attributes, bad_input);
+  bad_input += send_tree(tree, run_spans, setup.attributes, sender);
+
+  const SignalTally& t = sender.tally(Signal::kTraces);
+  const SignalTally& l = sender.tally(Signal::kLogs);
+  const std::size_t not_sent = (t.read - t.sent - t.rejected) + (l.read - l.sent - l.rejected);
+  fmt::print(status, "testscope export: {} and {} sent to {} in {}; {} rejected, {} not sent, {} skipped\n",
+             plural(t.sent, "span", "spans"), plural(l.sent, "log record", "log records"),
+             destination(client.config()), plural(t.batches + l.batches, "batch", "batches"),
+             t.rejected + l.rejected, not_sent, plural(bad_input, "bad file or line", "bad files or lines"));
+  if (sender.failed() || not_sent > 0) return kExitUnreachable;
+  if (t.rejected + l.rejected > 0) return kExitRejected;
+  if (t.read + l.read == 0 && bad_input > 0) return kExitUsage;
+  return kExitSent;
+}
+
 }  // namespace
 
 CLI::App* add_export_command(CLI::App& app, ExportOptions& o) {
-  CLI::App* command =
-      app.add_subcommand("export", "Send an output folder's traces and logs to an OTLP/HTTP endpoint");
+  CLI::App* command = app.add_subcommand(
+      "export",
+      "Send an output folder's traces and logs to an OTLP/HTTP endpoint, its metrics to a Pushgateway");
   command
       ->add_option("out", o.out, "The output folder of `testscope run` (or one execution's artifact folder)")
       ->required()
@@ -197,33 +246,45 @@ CLI::App* add_export_command(CLI::App& app, ExportOptions& o) {
       "Send over OTLP/HTTP to URL (a base: v1/traces and v1/logs are appended); without URL, "
       "OTEL_EXPORTER_OTLP_ENDPOINT or http://localhost:4318");
   otlp->expected(0, 1);
+  command->add_option(
+      "--pushgateway", o.pushgateway,
+      "Push the run's metrics, added up over its executions, to the Prometheus Pushgateway at URL");
+  command->add_option("--job", o.job, "The Pushgateway job (default: testscope)");
+  command->add_option("--grouping", o.grouping,
+                      "NAME=VALUE: another label of the Pushgateway group (repeatable; program=<program> "
+                      "is always one unless given)");
+  command->add_option(
+      "--prom-file", o.prom_file,
+      "Write the run's metrics in the Prometheus text format to FILE (- for standard output)");
   command->callback([&o, otlp] { o.otlp = otlp->count() > 0; });
   command->footer(
       "Configured by OTEL_EXPORTER_OTLP_{,TRACES_,LOGS_}{ENDPOINT,HEADERS,COMPRESSION,TIMEOUT}, "
       "OTEL_SERVICE_NAME,\n"
       "OTEL_RESOURCE_ATTRIBUTES and GitHub Actions' variables (docs/export.md).\n"
-      "Exit codes: 0 sent, 1 the endpoint rejected some data, 2 a usage or input error,\n"
-      "3 the endpoint was unreachable or refused (the rest was not sent).");
+      "Exit codes: 0 sent, 1 an endpoint rejected some data, 2 a usage or input error,\n"
+      "3 an endpoint was unreachable or refused (the rest was not sent).");
   return command;
 }
 
 int export_command(const ExportOptions& o) {
-  if (!o.otlp) {
-    fmt::print(stderr, "testscope export: nothing to send to: give --otlp [URL] (see docs/export.md)\n");
+  std::string error;
+  const std::optional<MetricsDestination> metrics = metrics_destination(o, error);
+  if (!error.empty()) {
+    fmt::print(stderr, "testscope export: {}\n", error);
     return kExitUsage;
   }
-  const otlp::Environment env = otlp::process_environment();
-  otlp::ExporterConfigResult configured = otlp::exporter_config_from_environment(
-      env, o.otlp_url.empty() ? std::nullopt : std::optional<std::string>(o.otlp_url));
-  std::vector<std::string> warnings = std::move(configured.warnings);
-  const std::vector<otlp::KeyValue> attributes = otlp::resource_attributes_from_environment(env, &warnings);
-  for (const std::string& warning : warnings) fmt::print(stderr, "testscope: warning: {}\n", warning);
-  if (!configured.error.empty()) {
-    fmt::print(stderr, "testscope export: {}\n", configured.error);
+  if (!o.otlp && !metrics) {
+    fmt::print(
+        stderr,
+        "testscope export: nothing to send to: give --otlp [URL], --pushgateway URL or --prom-file FILE "
+        "(see docs/export.md)\n");
     return kExitUsage;
   }
-  configured.config.user_agent = "testscope/" TESTSCOPE_VERSION;
-
+  std::optional<OtlpSetup> otlp;
+  if (o.otlp) {
+    otlp = otlp_setup(o.otlp_url);
+    if (!otlp) return kExitUsage;
+  }
   analysis::ArtifactTree tree;
   try {
     tree = analysis::load_artifact_tree(o.out);
@@ -231,23 +292,12 @@ int export_command(const ExportOptions& o) {
     fmt::print(stderr, "testscope export: {}\n", e.what());
     return kExitUsage;
   }
-  otlp::OtlpHttpClient client(configured.config);
-  Sender sender(client);
-  std::size_t bad_input = 0;
-  const ResourceItems run_spans = read_run_spans(o.out, tree, attributes, bad_input);
-  bad_input += send_tree(tree, run_spans, attributes, sender);
-
-  const SignalTally& t = sender.tally(Signal::kTraces);
-  const SignalTally& l = sender.tally(Signal::kLogs);
-  const std::size_t not_sent = (t.read - t.sent - t.rejected) + (l.read - l.sent - l.rejected);
-  fmt::print("testscope export: {} and {} sent to {} in {}; {} rejected, {} not sent, {} skipped\n",
-             plural(t.sent, "span", "spans"), plural(l.sent, "log record", "log records"),
-             destination(client.config()), plural(t.batches + l.batches, "batch", "batches"),
-             t.rejected + l.rejected, not_sent, plural(bad_input, "bad file or line", "bad files or lines"));
-  if (sender.failed() || not_sent > 0) return kExitUnreachable;
-  if (t.rejected + l.rejected > 0) return kExitRejected;
-  if (t.read + l.read == 0 && bad_input > 0) return kExitUsage;
-  return kExitSent;
+  // With the metrics on standard output, what export says goes to standard error.
+  std::FILE* status = metrics && metrics->prom_file == "-" ? stderr : stdout;
+  int code = kExitSent;
+  if (otlp) code = send_otlp(o.out, tree, *otlp, status);
+  if (metrics) code = std::max(code, export_metrics(*metrics, tree, status));
+  return code;
 }
 
 }  // namespace testscope::cli

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "exporters/gateway_url.hpp"
+#include "exporters/push_families.hpp"
 #include "testscope/metrics_endpoint.hpp"
 #include "testscope/pushgateway.hpp"
 
@@ -91,6 +92,29 @@ TEST(PushgatewayUrl, BadFormsSayWhy) {
 TEST(PushgatewayUrl, PushToABadUrlNamesItAndDoesNotThrow) {
   EXPECT_EQ(push_to_gateway("ftp://x", "job", "host"),
             "ftp://x: unsupported scheme 'ftp' (expected http or https)");
+}
+
+// The Pushgateway's `<label>@base64/<value>` form: RFC 4648's test vectors in the URL-safe
+// alphabet, and '=' for an empty value (the Pushgateway's spelling of "").
+TEST(PushgatewayGrouping, Base64UrlFollowsRfc4648) {
+  EXPECT_EQ(detail::base64url(""), "=");
+  EXPECT_EQ(detail::base64url("f"), "Zg==");
+  EXPECT_EQ(detail::base64url("fo"), "Zm8=");
+  EXPECT_EQ(detail::base64url("foo"), "Zm9v");
+  EXPECT_EQ(detail::base64url("foob"), "Zm9vYg==");
+  EXPECT_EQ(detail::base64url("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(detail::base64url("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(detail::base64url("\xfb\xff"), "-_8=");
+  EXPECT_EQ(detail::base64url("feature/x y"), "ZmVhdHVyZS94IHk=");
+}
+
+TEST(PushgatewayGrouping, PlainPathSegments) {
+  EXPECT_TRUE(detail::plain_path_segment("main"));
+  EXPECT_TRUE(detail::plain_path_segment("v1.2-rc_3"));
+  EXPECT_FALSE(detail::plain_path_segment(""));
+  EXPECT_FALSE(detail::plain_path_segment("a/b"));
+  EXPECT_FALSE(detail::plain_path_segment("a b"));
+  EXPECT_FALSE(detail::plain_path_segment("caf\xc3\xa9"));
 }
 
 }  // namespace

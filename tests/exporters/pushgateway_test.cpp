@@ -38,8 +38,11 @@ TEST(Pushgateway, ARealPushgatewayHoldsWhatTheProgramPushed) {
       << " not found: install Debian's prometheus-pushgateway package (scripts/bootstrap does)";
   const int port = testing_support::free_loopback_port();
   const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  ChildProcess server(
-      {pushgateway, "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"});
+  ChildProcess server({pushgateway, "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                       "--log.level=warn",
+                       // Debian's build persists to /var/lib/prometheus/pushgateway.data by default: every
+                       // Pushgateway a test starts would share (and keep) what earlier ones held.
+                       "--persistence.file="});
   ASSERT_TRUE(server.started()) << server.error();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (http_get(url + "/-/ready", std::chrono::seconds(1)).status != 200 &&

@@ -79,6 +79,54 @@ TEST(PromText, ErrorsNameLineAndColumn) {
   EXPECT_TRUE(parse_prom_text("x 1\ny{").samples.empty());
 }
 
+TEST(PromText, ReadsTypesAndHelpTexts) {
+  const PromParse p = parse_prom_text(
+      "# HELP wait_seconds Wait \\\\ with\\na newline\n# TYPE wait_seconds histogram\n"
+      "wait_seconds_bucket{le=\"+Inf\"} 2\nwait_seconds_sum 0.3\nwait_seconds_count 2\n"
+      "#  TYPE   uses_total   counter  \nuses_total 1\n"
+      "# TYPE payload summary\npayload_sum 4\npayload_count 1\npayload_bucket 1\n"
+      "# TYPES not_a_directive gauge\n# testscope: a comment\nloose 3\n");
+  ASSERT_TRUE(p.ok()) << p.error;
+  ASSERT_EQ(p.families.size(), 3U);
+  EXPECT_EQ(p.families[0].name, "wait_seconds");
+  EXPECT_EQ(p.families[0].type, "histogram");
+  EXPECT_EQ(p.families[0].help, "Wait \\ with\na newline");
+  EXPECT_EQ(p.families[0].line, 2);
+  EXPECT_EQ(p.families[1].name, "uses_total");
+  EXPECT_EQ(p.families[1].type, "counter");
+  EXPECT_EQ(p.families[1].help, "");
+  auto family = [&](const char* sample) {
+    const PromFamily* f = p.family_of(sample);
+    return f != nullptr ? f->name + ":" + f->type : std::string("untyped");
+  };
+  EXPECT_EQ(family("wait_seconds_bucket"), "wait_seconds:histogram");
+  EXPECT_EQ(family("wait_seconds_sum"), "wait_seconds:histogram");
+  EXPECT_EQ(family("wait_seconds_count"), "wait_seconds:histogram");
+  EXPECT_EQ(family("uses_total"), "uses_total:counter");
+  EXPECT_EQ(family("payload"), "payload:summary");
+  EXPECT_EQ(family("payload_sum"), "payload:summary");
+  EXPECT_EQ(family("payload_bucket"), "untyped") << "summaries have no buckets";
+  EXPECT_EQ(family("uses"), "untyped");
+  EXPECT_EQ(family("loose"), "untyped");
+  EXPECT_EQ(family("not_a_directive"), "untyped");
+}
+
+TEST(PromText, TypeLineErrorsNameLineAndColumn) {
+  EXPECT_EQ(parse_prom_text("x 1\n# TYPE 9x counter\n").error,
+            "line 2, column 8: expected a metric name after '# TYPE'");
+  EXPECT_EQ(parse_prom_text("# TYPE x countr\n").error,
+            "line 1, column 10: 'countr' is not a metric type (counter, gauge, histogram, summary, untyped)");
+  EXPECT_EQ(parse_prom_text("# TYPE x\n").error,
+            "line 1, column 9: '' is not a metric type (counter, gauge, histogram, summary, untyped)");
+  EXPECT_EQ(parse_prom_text("# TYPE x gauge\nx 1\n# TYPE x counter\n").error,
+            "line 3, column 8: 'x' is typed twice (first on line 1)");
+  const PromParse bad = parse_prom_text("# TYPE x gauge\nx one\n");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.families.empty());
+  EXPECT_TRUE(parse_prom_text("# HELP 9x whatever\n# HELP\n").ok())
+      << "HELP lines are only read, never refused";
+}
+
 TEST(MetricSelector, ParsesNamesAndMatchers) {
   const SelectorParse plain = parse_metric_selector("wait_seconds_count");
   ASSERT_TRUE(plain.selector) << plain.error;
