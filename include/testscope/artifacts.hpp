@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,18 @@ namespace testscope {
 
 inline constexpr int kArtifactSchema = 1;
 std::string_view version() noexcept;  // "0.1.0"
+
+// What became of the traces a test program sent live (--testscope_otlp, docs/export.md),
+// as run.json records it at the end. Plain data.
+struct LiveExportSummary {
+  std::string url;            // the traces URL
+  std::int64_t traces = 0;    // test traces handed to the exporter
+  std::int64_t sent = 0;      // accepted by the endpoint
+  std::int64_t rejected = 0;  // refused by it (400, 413, a partial success's spans)
+  std::int64_t failed = 0;    // requests not delivered (unreachable, 5xx, timed out)
+  std::int64_t dropped = 0;   // never sent: a full queue, the cool-down after a failure, the end
+  std::string last_error;     // the last failure's or rejection's message; "" if none
+};
 
 // One execution of a test program, as run.json records it.
 struct RunInfo {
@@ -38,12 +51,16 @@ struct RunInfo {
   int tests_failed = 0;
   int tests_skipped = 0;
   SpanContext parent;  // from TRACEPARENT, when set
-  // OpenTelemetry resource: service.name and OTEL_RESOURCE_ATTRIBUTES, host, process.
+  // OpenTelemetry resource: service.name, host, process, the CI's (GitHub Actions' cicd.*)
+  // and OTEL_RESOURCE_ATTRIBUTES.
   std::vector<AttributeData> resource;
+  // Set at the end when the program exported live; run.json's "live_export" (null if not).
+  std::optional<LiveExportSummary> live_export;
 };
 
-// Fills argv, start time, host, pid, parent (TRACEPARENT) and the resource (OTEL_SERVICE_NAME,
-// OTEL_RESOURCE_ATTRIBUTES) from the process and its environment.
+// Fills argv, start time, host, pid, parent (TRACEPARENT) and the resource (GitHub Actions'
+// cicd.* attributes, OTEL_RESOURCE_ATTRIBUTES, OTEL_SERVICE_NAME) from the process and its
+// environment.
 RunInfo describe_this_run(int argc, const char* const* argv);
 
 // A file-system-safe, distinct folder name for a test's full name: letters, digits, '.',

@@ -173,13 +173,14 @@ class Listener final : public TestEventListener {
       run_.tests_run = unit_test.test_to_run_count();
       run_.tests_failed = unit_test.failed_test_count();
       run_.tests_skipped = unit_test.skipped_test_count();
+      // Before run.json is written, so that it records what became of the live export.
+      guard([&] { finish_live_export(); });
       if (writer_) report(writer_->write_run(run_));
       if (write_errors_ > 1) {
         warn(std::to_string(write_errors_) + " artifact writes failed in all; test results are unaffected");
       }
     });
     guard([&] { push(); });
-    guard([&] { finish_live_export(); });
     guard([&] { endpoint_.reset(); });
   }
 
@@ -224,8 +225,10 @@ class Listener final : public TestEventListener {
 
   void finish_live_export() {
     if (!live_exporter_) return;
-    const std::string line = live::describe_live_export(live_exporter_->finish(), live_exporter_->url());
+    const live::LiveExportCounts counts = live_exporter_->finish();
+    const std::string line = live::describe_live_export(counts, live_exporter_->url());
     if (!line.empty()) warn(line);
+    run_.live_export = live::summary_of(counts, live_exporter_->url());
     live_exporter_.reset();
   }
 

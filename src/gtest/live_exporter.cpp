@@ -149,4 +149,16 @@ std::string describe_live_export(const LiveExportCounts& c, const std::string& u
   return line + "; test results are unaffected";
 }
 
+LiveExportSummary summary_of(const LiveExportCounts& c, const std::string& url) {
+  LiveExportSummary s;
+  s.url = url;
+  s.traces = static_cast<std::int64_t>(c.submitted);
+  s.sent = static_cast<std::int64_t>(c.sent);
+  s.rejected = static_cast<std::int64_t>(c.rejected);
+  s.failed = static_cast<std::int64_t>(c.failed);
+  s.dropped = static_cast<std::int64_t>(c.dropped_full + c.dropped_down + c.dropped_at_end);
+  s.last_error = c.last_error;
+  return s;
+}
+
 }  // namespace testscope::gtest::live

@@ -15,6 +15,7 @@
 
 #include "otlp_http/environment.hpp"
 #include "otlp_http/exporter_config.hpp"
+#include "testscope/artifacts.hpp"
 
 namespace testscope::gtest::live {
 
@@ -95,5 +96,8 @@ class LiveExporter {
 
 // One warning line for the end of the program, or "" when every trace was delivered.
 std::string describe_live_export(const LiveExportCounts& counts, const std::string& url);
+
+// The counts as run.json records them (testscope/artifacts.hpp).
+LiveExportSummary summary_of(const LiveExportCounts& counts, const std::string& url);
 
 }  // namespace testscope::gtest::live

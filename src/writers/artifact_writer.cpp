@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "otlp_http/environment.hpp"
+#include "otlp_http/resource_environment.hpp"
 #include "testscope/artifacts.hpp"
 #include "writers/file_io.hpp"
 
@@ -27,33 +29,6 @@ std::uint64_t fnv1a(std::string_view text) noexcept {
 bool safe_char(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
          c == '_';
-}
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// OTEL_RESOURCE_ATTRIBUTES values are percent-encoded (W3C Baggage octets).
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 && hex_digit(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(text[i]);
-    }
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 void put(std::vector<AttributeData>& resource, const std::string& key,
@@ -116,26 +91,17 @@ RunInfo describe_this_run(int argc, const char* const* argv) {
   }
   const std::string program =
       run.argv.empty() ? std::string("unknown") : std::filesystem::path(run.argv.front()).filename().string();
-  // Defaults first; OTEL_RESOURCE_ATTRIBUTES overrides them; OTEL_SERVICE_NAME wins for
-  // service.name (as the SDK specification orders them); telemetry.sdk.* are ours.
+  // Defaults first, then the environment's (as the SDK specification orders them);
+  // telemetry.sdk.* are ours.
   put(run.resource, "service.name", program);
   if (!run.host.empty()) put(run.resource, "host.name", run.host);
   put(run.resource, "process.pid", run.pid);
   put(run.resource, "process.executable.name", program);
-  if (const char* attributes = std::getenv("OTEL_RESOURCE_ATTRIBUTES")) {
-    std::string_view rest(attributes);
-    while (!rest.empty()) {
-      const std::size_t comma = rest.find(',');
-      const std::string_view item = rest.substr(0, comma);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-      const std::size_t eq = item.find('=');
-      if (eq == std::string_view::npos) continue;  // malformed entries are skipped, as the spec says
-      const std::string key(trim(item.substr(0, eq)));
-      if (!key.empty()) put(run.resource, key, percent_decode(trim(item.substr(eq + 1))));
-    }
-  }
-  if (const char* service = std::getenv("OTEL_SERVICE_NAME"); service != nullptr && *service != '\0') {
-    put(run.resource, "service.name", std::string(service));
+  // The CI's attributes (GitHub Actions' cicd.*), then OTEL_RESOURCE_ATTRIBUTES, then
+  // OTEL_SERVICE_NAME: the same rules `testscope export` applies, from the same code.
+  for (otlp::KeyValue& kv :
+       otlp::resource_attributes_from_environment(otlp::process_environment(), nullptr)) {
+    put(run.resource, kv.key, std::move(kv.value));
   }
   put(run.resource, "telemetry.sdk.name", std::string("testscope"));
   put(run.resource, "telemetry.sdk.language", std::string("cpp"));

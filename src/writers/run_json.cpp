@@ -57,6 +57,32 @@ std::string run_json(const RunInfo& run) {
   } else {
     w.Null();
   }
+  w.Key("live_export");
+  if (run.live_export) {
+    const LiveExportSummary& live = *run.live_export;
+    w.StartObject();
+    w.Key("url");
+    write_string(w, live.url);
+    w.Key("traces");
+    w.Int64(live.traces);
+    w.Key("sent");
+    w.Int64(live.sent);
+    w.Key("rejected");
+    w.Int64(live.rejected);
+    w.Key("failed");
+    w.Int64(live.failed);
+    w.Key("dropped");
+    w.Int64(live.dropped);
+    w.Key("last_error");
+    if (live.last_error.empty()) {
+      w.Null();
+    } else {
+      write_string(w, live.last_error);
+    }
+    w.EndObject();
+  } else {
+    w.Null();
+  }
   w.EndObject();
   return {buffer.GetString(), buffer.GetSize()};
 }

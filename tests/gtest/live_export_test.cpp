@@ -4,9 +4,14 @@
 // endpoint nothing listens on (the exit code unchanged, one warning line, no long wait).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -147,11 +152,43 @@ TEST(LiveExportOptions, FlagForms) {
 // fixture_program as a process: the tests that end normally (Fixture.*, Param/Typed).
 std::vector<std::string> program_argv() { return {FIXTURE_PROGRAM, "--gtest_filter=Fixture.*"}; }
 
+// A scratch artifact folder, removed at the end of the test.
+class ArtifactDir {
+ public:
+  ArtifactDir()
+      : path_(std::filesystem::temp_directory_path() /
+              ("live_export_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter_++))) {
+    std::filesystem::remove_all(path_);
+  }
+  ~ArtifactDir() { std::filesystem::remove_all(path_); }
+  ArtifactDir(const ArtifactDir&) = delete;
+  ArtifactDir& operator=(const ArtifactDir&) = delete;
+
+  std::string flag() const { return "--testscope_artifacts=" + path_.string(); }
+  // run.json's "live_export".
+  nlohmann::json live_export() const {
+    std::ifstream in(path_ / "run.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    return nlohmann::json::parse(text.str()).at("live_export");
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
 TEST(LiveExportProgram, EachTestsTraceArrivesAndTheExitCodeIsGoogleTests) {
-  const auto plain = testscope::testing_support::run_process(program_argv());
+  const ArtifactDir plain_artifacts;
+  std::vector<std::string> plain_argv = program_argv();
+  plain_argv.push_back(plain_artifacts.flag());
+  const auto plain = testscope::testing_support::run_process(plain_argv);
+  EXPECT_TRUE(plain_artifacts.live_export().is_null()) << "no live export, no counts";
   LoopbackServer server([](int) { return answer(200, "{}"); });
+  const ArtifactDir artifacts;
   std::vector<std::string> argv = program_argv();
   argv.push_back("--testscope_otlp=" + server.url());
+  argv.push_back(artifacts.flag());
   const auto live = testscope::testing_support::run_process(argv);
   EXPECT_EQ(live.exit_code, plain.exit_code);
   EXPECT_EQ(live.err.find("live OTLP export"), std::string::npos) << live.err;
@@ -171,13 +208,24 @@ TEST(LiveExportProgram, EachTestsTraceArrivesAndTheExitCodeIsGoogleTests) {
   }();
   EXPECT_EQ(requests.size(), ran);
   EXPECT_NE(std::find(names.begin(), names.end(), "Fixture.Passes"), names.end());
+  // run.json says what became of them.
+  const nlohmann::json recorded = artifacts.live_export();
+  EXPECT_EQ(recorded.at("url"), server.url() + "/v1/traces");
+  EXPECT_EQ(recorded.at("traces"), ran);
+  EXPECT_EQ(recorded.at("sent"), ran);
+  EXPECT_EQ(recorded.at("rejected"), 0);
+  EXPECT_EQ(recorded.at("failed"), 0);
+  EXPECT_EQ(recorded.at("dropped"), 0);
+  EXPECT_TRUE(recorded.at("last_error").is_null());
 }
 
 TEST(LiveExportProgram, AnUnreachableEndpointChangesNothingButOneWarning) {
   const auto plain = testscope::testing_support::run_process(program_argv());
   const auto begin = Clock::now();
-  const auto live =
-      testscope::testing_support::run_process(program_argv(), {"TESTSCOPE_OTLP=" + unreachable_url()});
+  const ArtifactDir artifacts;
+  std::vector<std::string> argv = program_argv();
+  argv.push_back(artifacts.flag());
+  const auto live = testscope::testing_support::run_process(argv, {"TESTSCOPE_OTLP=" + unreachable_url()});
   EXPECT_LT(Clock::now() - begin, std::chrono::seconds(60));  // generous: a 2 s timeout, then drops
   EXPECT_EQ(live.exit_code, plain.exit_code);
   EXPECT_EQ(live.out.find("[  PASSED  ]") != std::string::npos,
@@ -188,6 +236,12 @@ TEST(LiveExportProgram, AnUnreachableEndpointChangesNothingButOneWarning) {
   }
   EXPECT_EQ(warnings, 1U) << live.err;
   EXPECT_NE(live.err.find("test results are unaffected"), std::string::npos) << live.err;
+  const nlohmann::json recorded = artifacts.live_export();
+  EXPECT_GT(recorded.at("traces").get<int>(), 1);
+  EXPECT_EQ(recorded.at("sent"), 0);
+  EXPECT_EQ(recorded.at("failed").get<int>() + recorded.at("dropped").get<int>(),
+            recorded.at("traces").get<int>());
+  EXPECT_FALSE(recorded.at("last_error").get<std::string>().empty());
 }
 
 TEST(LiveExportProgram, TheFlagWithoutAUrlUsesTheOtelEndpoint) {
@@ -197,6 +251,31 @@ TEST(LiveExportProgram, TheFlagWithoutAUrlUsesTheOtelEndpoint) {
       testscope::testing_support::run_process(argv, {"OTEL_EXPORTER_OTLP_ENDPOINT=" + server.url()});
   EXPECT_EQ(live.exit_code, 0) << live.err;
   EXPECT_EQ(server.requests().size(), 1U) << live.err;
+}
+
+// On GitHub Actions the live traces carry the CI's attributes, as `testscope export` adds them.
+TEST(LiveExportProgram, OnGitHubActionsTheResourceNamesThePipelineRun) {
+  LoopbackServer server([](int) { return answer(200, "{}"); });
+  const auto live = testscope::testing_support::run_process(
+      {FIXTURE_PROGRAM, "--gtest_filter=Fixture.Passes", "--testscope_otlp=" + server.url()},
+      {"GITHUB_ACTIONS=true", "GITHUB_WORKFLOW=ci", "GITHUB_RUN_ID=4242", "GITHUB_JOB=unit",
+       "GITHUB_SERVER_URL=https://github.example", "GITHUB_REPOSITORY=acme/shop"});
+  EXPECT_EQ(live.exit_code, 0) << live.err;
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1U) << live.err;
+  const auto doc = nlohmann::json::parse(testscope::otlp::gzip_decompress(requests[0].body));
+  std::map<std::string, std::string> resource;
+  for (const auto& attribute : doc.at("resourceSpans").at(0).at("resource").at("attributes")) {
+    if (attribute.at("value").contains("stringValue")) {
+      resource[attribute.at("key").get<std::string>()] =
+          attribute.at("value").at("stringValue").get<std::string>();
+    }
+  }
+  EXPECT_EQ(resource["cicd.pipeline.name"], "ci");
+  EXPECT_EQ(resource["cicd.pipeline.run.id"], "4242");
+  EXPECT_EQ(resource["cicd.pipeline.task.name"], "unit");
+  EXPECT_EQ(resource["cicd.pipeline.run.url.full"], "https://github.example/acme/shop/actions/runs/4242");
+  EXPECT_EQ(resource["service.name"], "fixture_program");
 }
 
 }  // namespace

@@ -1186,6 +1186,44 @@ TEST(DescribeThisRun, OtelResourceAttributesArePercentDecoded) {
   EXPECT_EQ(otlp.at("utf8"), str_value("Тест"));
 }
 
+TEST(DescribeThisRun, GitHubActionsAttributesLandOnDiskAsExportSendsThem) {
+  ScopedEnv service("OTEL_SERVICE_NAME", nullptr);
+  ScopedEnv attributes("OTEL_RESOURCE_ATTRIBUTES", "cicd.pipeline.name=overridden");
+  ScopedEnv actions("GITHUB_ACTIONS", "true");
+  ScopedEnv workflow("GITHUB_WORKFLOW", "ci");
+  ScopedEnv run_id("GITHUB_RUN_ID", "77");
+  ScopedEnv server("GITHUB_SERVER_URL", "https://github.com/");
+  ScopedEnv repository("GITHUB_REPOSITORY", "acme/shop");
+  ScopedEnv job("GITHUB_JOB", "unit");
+  const std::array<const char*, 1> argv = {"prog"};
+  const auto resource = resource_of(describe_this_run(1, argv.data()));
+  EXPECT_EQ(string_of(resource, "cicd.pipeline.name"), "overridden") << "OTEL_RESOURCE_ATTRIBUTES wins";
+  EXPECT_EQ(string_of(resource, "cicd.pipeline.run.id"), "77");
+  EXPECT_EQ(string_of(resource, "cicd.pipeline.task.name"), "unit");
+  EXPECT_EQ(string_of(resource, "cicd.pipeline.run.url.full"),
+            "https://github.com/acme/shop/actions/runs/77");
+  {
+    ScopedEnv not_actions("GITHUB_ACTIONS", nullptr);
+    EXPECT_EQ(resource_of(describe_this_run(1, argv.data())).count("cicd.pipeline.run.id"), 0U);
+  }
+}
+
+TEST(RunJson, LiveExportCountsOrNull) {
+  RunInfo run;
+  EXPECT_TRUE(parse(run_json(run))["live_export"].is_null());
+  run.live_export = LiveExportSummary{"http://c:4318/v1/traces", 10, 7, 1, 1, 1, "HTTP 503"};
+  const json live = parse(run_json(run))["live_export"];
+  EXPECT_EQ(live, (json{{"url", "http://c:4318/v1/traces"},
+                        {"traces", 10},
+                        {"sent", 7},
+                        {"rejected", 1},
+                        {"failed", 1},
+                        {"dropped", 1},
+                        {"last_error", "HTTP 503"}}));
+  run.live_export->last_error.clear();
+  EXPECT_TRUE(parse(run_json(run))["live_export"]["last_error"].is_null());
+}
+
 TEST(DescribeThisRun, Traceparent) {
   ScopedEnv service("OTEL_SERVICE_NAME", nullptr);
   const std::array<const char*, 1> argv = {"prog"};
