@@ -136,6 +136,7 @@ std::optional<TestAttempt> read_summary(int dirfd, const std::string& relative, 
       t.quarantine =
           detail::quarantine_text(q->value("entry", std::string()), q->value("reason", std::string()),
                                   q->value("owner", std::string()), q->value("expires", std::string()));
+      t.quarantine_expires = q->value("expires", std::string());
     }
     return t;
   } catch (const json::exception& e) {

@@ -34,6 +34,9 @@ struct TestAttempt {
   // The quarantine entry it ran under (summary.json "quarantine"), as one line:
   // "PromoRace.* (race, see #1; owner alice; until 2026-12-04)"; empty if none.
   std::string quarantine;
+  // That entry's expiry as recorded ("2026-12-04"); empty if none. It applied on the days
+  // before this date: `testscope check` counts the quarantine only while it still applies.
+  std::string quarantine_expires;
 };
 
 // One execution of the program: how it ended and the tests it finished. Plain data.

@@ -20,6 +20,8 @@ std::string_view state_name(QuarantineState state) {
       return "refused: broken";
     case QuarantineState::kTooFewExecutions:
       return "refused: too few executions";
+    case QuarantineState::kAlreadyQuarantined:
+      return "already quarantined";
   }
   return "not asked";
 }
@@ -50,9 +52,16 @@ json finding(const Finding& f) {
               {"expires_days", f.action->expires_days},
               {"mode", quarantine::mode_name(f.action->mode)}};
   }
+  json ran_quarantined = nullptr;
+  if (f.ran_quarantined) {
+    ran_quarantined = {{"entry", f.ran_quarantined->entry},
+                       {"expires", f.ran_quarantined->expires},
+                       {"applies", f.ran_quarantined->applies}};
+  }
   return {{"rule", f.rule},
           {"kind", rule_kind_name(f.kind)},
           {"severity", severity_name(f.severity)},
+          {"rule_severity", severity_name(f.rule_severity)},
           {"description", f.description},
           {"test", f.test},
           {"test_id", f.test_id},
@@ -64,6 +73,8 @@ json finding(const Finding& f) {
           {"action", f.action ? "quarantine" : "report"},
           {"quarantine", f.action ? json(state_name(f.quarantine)) : json(nullptr)},
           {"quarantine_entry", action},
+          {"broken", f.broken},
+          {"ran_quarantined", ran_quarantined},
           {"evidence", evidence}};
 }
 
@@ -102,7 +113,8 @@ std::string format_findings_json(const CheckResult& result, const CheckSources& 
       {"counts",
        {{"findings", result.findings.size()},
         {"errors", errors},
-        {"warnings", static_cast<int>(result.findings.size()) - errors}}},
+        {"warnings", static_cast<int>(result.findings.size()) - errors},
+        {"quarantined", result.quarantined_findings()}}},
       {"findings", findings},
       {"skipped_rules", skipped},
       {"problems", problems},

@@ -2,6 +2,7 @@
 // findings_format.hpp.
 #include <fmt/color.h>
 #include <fmt/format.h>
+#include <testscope/quarantine.hpp>
 
 #include <algorithm>
 #include <array>
@@ -25,8 +26,24 @@ std::string action_cell(const Finding& f, int min_executions) {
       return "refused: broken";
     case QuarantineState::kTooFewExecutions:
       return fmt::format("not yet: {} of {} runs", f.executions, min_executions);
+    case QuarantineState::kAlreadyQuarantined:
+      return "already quarantined";
   }
   return "report";
+}
+
+// "ran quarantined by <entry>" and what that changes; "" when its runs recorded no quarantine.
+std::string quarantine_line(const Finding& f) {
+  if (!f.ran_quarantined) return "";
+  const RanQuarantined& q = *f.ran_quarantined;
+  std::string text = "ran quarantined by " + q.entry;
+  if (!q.applies) {
+    text += quarantine::Date::parse(q.expires) ? "; the entry has expired: it counts as not quarantined"
+                                               : "; its expiry cannot be read: it counts as not quarantined";
+  } else if (!f.broken && f.severity != f.rule_severity) {
+    text += "; an error on a quarantined test counts as a warning";
+  }
+  return text;
 }
 
 // "executions 4, 17 (crash), 22 and 9 more; <root>/runs/4/tests/X: file:line: message".
@@ -43,14 +60,14 @@ std::string evidence_line(const Finding& f, const std::string& root, std::size_t
       items.push_back(e.outcome == "fail" ? e.execution : fmt::format("{} ({})", e.execution, e.outcome));
     }
   }
-  const bool failures = f.kind == RuleKind::kVerdict || f.quarantine == QuarantineState::kBroken;
+  const bool failures = f.kind == RuleKind::kVerdict || f.broken;
   const char* verb = failures ? "failed in" : "above the limit in";
   std::string text =
       fmt::format("{} execution{} {}", verb, f.evidence.size() == 1 ? "" : "s", fmt::join(items, ", "));
   if (f.evidence.size() > limit) text += fmt::format(" and {} more", f.evidence.size() - limit);
   const EvidenceItem& first = f.evidence.front();
   std::string where = joined(root, first.artifacts);
-  if (f.kind == RuleKind::kMetric && f.quarantine != QuarantineState::kBroken) where += "/metrics.prom";
+  if (f.kind == RuleKind::kMetric && !f.broken) where += "/metrics.prom";
   text += "; " + where;
   if (!first.message.empty()) text += ": " + first.message;
   return text;
@@ -123,6 +140,9 @@ std::string findings_rows(const CheckResult& result, const std::string& root, bo
     if (const std::string evidence = evidence_line(*f, root); !evidence.empty()) {
       out += fmt::format("{:<{}}  {}\n", "", w[0], evidence);
     }
+    if (const std::string quarantined = quarantine_line(*f); !quarantined.empty()) {
+      out += fmt::format("{:<{}}  {}\n", "", w[0], quarantined);
+    }
   }
   return out + "\n";
 }
@@ -136,10 +156,16 @@ std::string counts_line(const CheckResult& result) {
   const auto errors = static_cast<std::size_t>(
       std::count_if(result.findings.begin(), result.findings.end(),
                     [](const Finding& f) { return f.severity == Severity::kError; }));
-  const std::string counts = findings == 0
-                                 ? "no findings"
-                                 : fmt::format("{} ({}, {})", plural(findings, "finding"),
-                                               plural(errors, "error"), plural(findings - errors, "warning"));
+  std::string counts = findings == 0
+                           ? "no findings"
+                           : fmt::format("{} ({}, {}", plural(findings, "finding"), plural(errors, "error"),
+                                         plural(findings - errors, "warning"));
+  if (findings != 0) {
+    if (const int quarantined = result.quarantined_findings(); quarantined > 0) {
+      counts += fmt::format("; {} on quarantined tests", quarantined);
+    }
+    counts += ")";
+  }
   std::string out =
       fmt::format("{} from {} over {}", counts, plural(static_cast<std::size_t>(result.rules), "rule"),
                   plural(static_cast<std::size_t>(result.counted_executions), "execution"));
@@ -186,6 +212,9 @@ std::string format_github_annotations(const CheckResult& result, const std::stri
     std::string message = fmt::format("{}: {}", f.test, f.summary);
     if (!f.description.empty()) message += "\n" + f.description;
     if (const std::string evidence = evidence_line(f, root); !evidence.empty()) message += "\n" + evidence;
+    if (const std::string quarantined = quarantine_line(f); !quarantined.empty()) {
+      message += "\n" + quarantined;
+    }
     if (f.quarantine != QuarantineState::kNotAsked) {
       message += "\naction: " + action_cell(f, result.guards.min_executions);
     }

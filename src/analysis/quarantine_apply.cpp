@@ -67,6 +67,10 @@ ApplyOutcome apply_quarantine(const CheckResult& result, q::QuarantineFile& file
       item.status = ApplyItem::Status::kBroken;
       item.detail =
           fmt::format("failed in all {} executions: broken tests are never quarantined", f.executions);
+      if (f.quarantined()) {
+        item.detail += fmt::format("; it ran quarantined by {}: fix it, then remove that entry",
+                                   f.ran_quarantined->entry);
+      }
     } else if (f.quarantine == QuarantineState::kTooFewExecutions) {
       item.status = ApplyItem::Status::kTooFewExecutions;
       item.detail = fmt::format("ran in {} executions, fewer than guards.min_executions = {}", f.executions,
@@ -75,6 +79,11 @@ ApplyOutcome apply_quarantine(const CheckResult& result, q::QuarantineFile& file
       item.status = ApplyItem::Status::kAlreadyQuarantined;
       item.detail = fmt::format("by '{}' (line {}) until {}", m.entry->test, m.entry->line,
                                 m.entry->expires.to_string());
+    } else if (f.quarantine == QuarantineState::kAlreadyQuarantined) {
+      // Its runs were quarantined by an entry this file does not hold (another file, or one
+      // removed since): the finding does not ask for a second one.
+      item.status = ApplyItem::Status::kAlreadyQuarantined;
+      item.detail = fmt::format("it ran quarantined by {}; no entry added", f.ran_quarantined->entry);
     } else if (const q::Entry* old = file.find(f.test); old != nullptr) {
       item.status = ApplyItem::Status::kExpiredEntry;
       item.detail =

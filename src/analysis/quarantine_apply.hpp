@@ -3,7 +3,8 @@
 // rule's action is quarantine and the guards allow it), with the rule's owner, expiry and
 // mode and the evidence as the reason; never for a broken test or one with too few
 // executions; never a second entry for a test the file already quarantines (exactly or by a
-// pattern). Edits go through QuarantineFile::add, which keeps the file's comments.
+// pattern) or that ran under a quarantine that still applies (QuarantineState::kAlreadyQuarantined). Edits go
+// through QuarantineFile::add, which keeps the file's comments.
 #pragma once
 
 #include <testscope/quarantine.hpp>
@@ -19,7 +20,7 @@ namespace testscope::analysis {
 struct ApplyItem {
   enum class Status {
     kAdded,               // a new entry (`entry`)
-    kAlreadyQuarantined,  // an entry that applies today exists (`detail` names it)
+    kAlreadyQuarantined,  // an entry that applies today exists, or the test ran under one (`detail` names it)
     kExpiredEntry,        // the file has an expired entry for exactly this test: not renewed
     kBroken,              // refused by the guard: the test failed in every execution
     kTooFewExecutions,    // refused by the guard: too few executions

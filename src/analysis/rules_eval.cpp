@@ -84,8 +84,9 @@ std::string ratio(double value, double baseline) {
 
 class Evaluator {
  public:
-  Evaluator(const RuleSet& rules, CheckTree& tree, CheckTree* baseline, CheckResult& out)
-      : rules_(rules), tree_(tree), baseline_(baseline), out_(out) {}
+  Evaluator(const RuleSet& rules, CheckTree& tree, CheckTree* baseline, quarantine::Date today,
+            CheckResult& out)
+      : rules_(rules), tree_(tree), baseline_(baseline), today_(today), out_(out) {}
 
   void evaluate(const Rule& rule, std::size_t index) {
     if (rule.kind != RuleKind::kVerdict && rule.thresholds.needs_baseline() && baseline_ == nullptr) {
@@ -110,8 +111,12 @@ class Evaluator {
 
   // Evaluates `rule` (the `index`th) on the test of verdict `v`, applying the guards.
   void evaluate(const Rule& rule, std::size_t index, const TestVerdict& v) {
-    if (rule.quarantine && v.runs > 0 && v.failures == v.runs) {
-      if (broken_.insert(v.name).second) add(broken(rule, v), index);
+    const std::optional<RanQuarantined> quarantined = ran_quarantined(v.name);
+    const bool under_quarantine = quarantined && quarantined->applies;
+    // A broken test is never quarantined: not by a quarantine rule, and not by an entry it ran
+    // under (every rule that selects it gives the one guard finding instead).
+    if ((rule.quarantine || under_quarantine) && v.runs > 0 && v.failures == v.runs) {
+      if (broken_.insert(v.name).second) add(broken(rule, v, quarantined), index);
       return;
     }
     std::optional<Finding> f;
@@ -127,11 +132,18 @@ class Evaluator {
         break;
     }
     if (!f) return;
+    f->ran_quarantined = quarantined;
     if (rule.quarantine) {
       f->action = rule.quarantine;
-      f->quarantine = v.runs >= rules_.guards.min_executions ? QuarantineState::kEligible
-                                                             : QuarantineState::kTooFewExecutions;
+      if (under_quarantine) {
+        f->quarantine = QuarantineState::kAlreadyQuarantined;
+      } else {
+        f->quarantine = v.runs >= rules_.guards.min_executions ? QuarantineState::kEligible
+                                                               : QuarantineState::kTooFewExecutions;
+      }
     }
+    // What the quarantine is for: the test's results no longer fail the build.
+    if (under_quarantine) f->severity = Severity::kWarning;
     add(std::move(*f), index);
   }
 
@@ -149,11 +161,26 @@ class Evaluator {
  private:
   void add(Finding f, std::size_t index) { found_.emplace_back(std::move(f), index); }
 
+  // The quarantine entry of the last counted run of `name` that recorded one, or nullopt.
+  std::optional<RanQuarantined> ran_quarantined(const std::string& name) const {
+    const std::vector<TestRun>& runs = tree_.runs(name);
+    const auto last = std::find_if(runs.rbegin(), runs.rend(),
+                                   [](const TestRun& r) { return !r.attempt->quarantine.empty(); });
+    if (last == runs.rend()) return std::nullopt;
+    RanQuarantined q;
+    q.entry = last->attempt->quarantine;
+    q.expires = last->attempt->quarantine_expires;
+    const std::optional<quarantine::Date> expires = quarantine::Date::parse(q.expires);
+    q.applies = expires && today_ < *expires;
+    return q;
+  }
+
   static Finding base(const Rule& rule, const TestVerdict& v) {
     Finding f;
     f.rule = rule.name;
     f.kind = rule.kind;
     f.severity = rule.severity;
+    f.rule_severity = rule.severity;
     f.description = rule.description;
     f.test = v.name;
     f.test_id = v.id;
@@ -167,15 +194,26 @@ class Evaluator {
     }
   }
 
-  static Finding broken(const Rule& rule, const TestVerdict& v) {
+  static Finding broken(const Rule& rule, const TestVerdict& v, const std::optional<RanQuarantined>& q) {
     Finding f = base(rule, v);
     f.severity = Severity::kError;
     f.value = 1;
-    f.quarantine = QuarantineState::kBroken;
-    f.action = rule.quarantine;
-    f.summary =
-        fmt::format("broken, not flaky: failed in all {} execution{} it ran in; never quarantined, fix it",
-                    v.runs, v.runs == 1 ? "" : "s");
+    f.broken = true;
+    f.ran_quarantined = q;
+    if (rule.quarantine) {
+      f.quarantine = QuarantineState::kBroken;
+      f.action = rule.quarantine;
+    }
+    const char* s = v.runs == 1 ? "" : "s";
+    f.summary = q && q->applies
+                    ? fmt::format(
+                          "broken, not flaky: failed in all {} execution{} it ran in while quarantined; "
+                          "a quarantine must not hide a broken test, fix it",
+                          v.runs, s)
+                    : fmt::format(
+                          "broken, not flaky: failed in all {} execution{} it ran in; never "
+                          "quarantined, fix it",
+                          v.runs, s);
     failing_evidence(f, v);
     return f;
   }
@@ -274,6 +312,7 @@ class Evaluator {
   const RuleSet& rules_;
   CheckTree& tree_;
   CheckTree* baseline_;
+  quarantine::Date today_;
   CheckResult& out_;
   std::set<std::string> broken_;                        // tests that have their broken finding
   std::vector<std::pair<Finding, std::size_t>> found_;  // with the rule's index
@@ -287,7 +326,13 @@ std::string format_duration(double ns) {
   return fmt::format("{:.0f} us", ns / 1e3);
 }
 
-CheckResult evaluate_rules(const RuleSet& rules, const ArtifactTree& tree, const ArtifactTree* baseline) {
+int CheckResult::quarantined_findings() const {
+  return static_cast<int>(
+      std::count_if(findings.begin(), findings.end(), [](const Finding& f) { return f.quarantined(); }));
+}
+
+CheckResult evaluate_rules(const RuleSet& rules, const ArtifactTree& tree, const ArtifactTree* baseline,
+                           quarantine::Date today) {
   CheckResult out;
   out.guards = rules.guards;
   out.rules = static_cast<int>(rules.rules.size());
@@ -298,7 +343,7 @@ CheckResult evaluate_rules(const RuleSet& rules, const ArtifactTree& tree, const
   out.counted_executions = here.counted_executions();
   out.infrastructure_failures = here.infrastructure_failures();
   if (there) out.baseline_infrastructure_failures = there->infrastructure_failures();
-  Evaluator evaluator(rules, here, there ? &*there : nullptr, out);
+  Evaluator evaluator(rules, here, there ? &*there : nullptr, today, out);
   for (std::size_t i = 0; i < rules.rules.size(); ++i) evaluator.evaluate(rules.rules[i], i);
   evaluator.finish();
   out.problems = here.problems();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <string>
+#include <utility>
 
 namespace testscope::analysis::detail {
 namespace {
@@ -72,6 +73,7 @@ bool read_summary_fast(std::string_view text, TestAttempt& t) {
     t.duration_ns = it->value.GetInt64();
   }
   t.quarantine.clear();
+  t.quarantine_expires.clear();
   if (const auto it = doc.FindMember("quarantine"); it != doc.MemberEnd() && !it->value.IsNull()) {
     std::string entry;
     std::string reason;
@@ -83,6 +85,7 @@ bool read_summary_fast(std::string_view text, TestAttempt& t) {
       return false;
     }
     t.quarantine = quarantine_text(entry, reason, owner, expires);
+    t.quarantine_expires = std::move(expires);
   }
   t.message.clear();
   if (const auto it = doc.FindMember("failures"); it != doc.MemberEnd()) {

@@ -111,13 +111,14 @@ int check_command(const CheckOptions& o) {
     baseline = load_tree(o.baseline, "--baseline: ");
     if (!baseline) return 2;
   }
+  const q::Date today = q::Date::today();
   const analysis::CheckResult result =
-      analysis::evaluate_rules(rules.rules, *tree, baseline ? &*baseline : nullptr);
+      analysis::evaluate_rules(rules.rules, *tree, baseline ? &*baseline : nullptr, today);
   print_problems(result.problems);
 
   std::optional<analysis::ApplyOutcome> applied;
   if (quarantine) {
-    applied = analysis::apply_quarantine(result, quarantine->file, q::Date::today(), o.out);
+    applied = analysis::apply_quarantine(result, quarantine->file, today, o.out);
     if (applied->added() > 0) {
       if (const q::EditResult saved = quarantine->file.save(o.quarantine); !saved.ok()) {
         fmt::print(stderr, "testscope: {}\n", saved.error);

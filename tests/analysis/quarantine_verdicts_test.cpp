@@ -75,7 +75,12 @@ TEST_F(QuarantineVerdictsTest, AQuarantinedFlakyTestIsShownEverywhereAndDoesNotF
   write_execution(1, false, quarantine());
   write_execution(2, true, quarantine(), R"(,"duplicate_key_free":{"deep":[1,2,3]})");
   write_execution(3, true, quarantine());
-  const Verdicts v = compute_verdicts(load_artifact_tree(root()));
+  const ArtifactTree tree = load_artifact_tree(root());
+  for (const Execution& e : tree.executions) {  // by both readers: execution 2 takes nlohmann's
+    ASSERT_EQ(e.tests.size(), 1U);
+    EXPECT_EQ(e.tests[0].quarantine_expires, "2026-12-04") << e.dir;  // for `testscope check`
+  }
+  const Verdicts v = compute_verdicts(tree);
   ASSERT_TRUE(v.problems.empty()) << v.problems.front().message;
   const TestVerdict& t = racy(v);
   EXPECT_EQ(t.verdict, "flaky");
@@ -100,7 +105,9 @@ TEST_F(QuarantineVerdictsTest, AQuarantinedFlakyTestIsShownEverywhereAndDoesNotF
 TEST_F(QuarantineVerdictsTest, WithoutQuarantineTheSameTreeFails) {
   write_execution(1, false, nullptr);
   write_execution(2, true, nullptr);
-  const Verdicts v = compute_verdicts(load_artifact_tree(root()));
+  const ArtifactTree tree = load_artifact_tree(root());
+  EXPECT_TRUE(tree.executions[0].tests[0].quarantine_expires.empty());
+  const Verdicts v = compute_verdicts(tree);
   EXPECT_TRUE(racy(v).quarantine.empty());
   EXPECT_EQ(verdicts_exit_code(v), 1);
   EXPECT_EQ(format_junit(v, "OUT").find("QUARANTINED"), std::string::npos);

@@ -1,5 +1,7 @@
 // The CLI tests' harness: runs `testscope` as a real subprocess in a scratch folder and
-// reads back what it wrote. Shared by the tests in tests/cli/.
+// reads back what it wrote. Shared by every test that runs the command (tests/cli/,
+// tests/rules/check_cli_test.cpp, tests/quarantine/quarantine_cli_test.cpp): link the
+// testscope_cli_harness target and define TESTSCOPE_CLI as the command's path.
 #pragma once
 
 #include <fcntl.h>
@@ -37,6 +39,13 @@ inline std::string slurp(const fs::path& path) {
   return text.str();
 }
 
+// Writes `text` to `path` (replacing it), creating the folders it needs.
+inline void write_file(const fs::path& path, const std::string& text) {
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -47,7 +56,10 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // Runs `testscope args...` in dir_ with `env` added; sends SIGINT after `interrupt_after` if > 0.
+  // Runs `testscope args...` in dir_ with `env` added to this process's environment, minus its
+  // TESTSCOPE_*, GITHUB_* and GTEST_* variables (so that neither the CI that runs the tests nor
+  // a quarantine file named there changes what the command does); sends SIGINT after
+  // `interrupt_after` if > 0. stdout and stderr are captured through dir_/stdout and dir_/stderr.
   Result testscope(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
                    std::chrono::milliseconds interrupt_after = std::chrono::milliseconds(0)) {
     std::vector<std::string> argv{TESTSCOPE_CLI};

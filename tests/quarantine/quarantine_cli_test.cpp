@@ -1,61 +1,32 @@
 // `testscope quarantine add|remove|list` run as a real process in a scratch folder: the file
-// it writes is read back with the library; exit codes 0 and 2; comments survive edits.
-#include <fcntl.h>
+// it writes is read back with the library; exit codes 0 and 2; comments survive edits. Runs
+// the command through the CLI tests' harness (tests/cli/cli_harness.hpp).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <testscope/quarantine.hpp>
-#include <unistd.h>
 
 #include <string>
 #include <vector>
 
-#include "quarantine_test_util.hpp"
+#include "cli_harness.hpp"
 
 namespace testscope::quarantine {
 namespace {
 
-using testing::slurp;
-using testing::write;
+using cli_test::Result;
+using cli_test::slurp;
+using cli_test::write_file;
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-class QuarantineCliTest : public testing::ScratchTest {
+class QuarantineCliTest : public cli_test::CliTest {
  protected:
   // Runs `testscope quarantine args...` with the scratch folder as its working directory.
-  Result quarantine(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{TESTSCOPE_CLI, "quarantine"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> a;
-    a.reserve(argv.size() + 1);
-    for (std::string& s : argv) a.push_back(s.data());
-    a.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, path("stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, path("stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const auto cwd = std::filesystem::current_path();
-    std::filesystem::current_path(path(""));
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, a[0], &actions, nullptr, a.data(), environ);
-    std::filesystem::current_path(cwd);
-    posix_spawn_file_actions_destroy(&actions);
-    Result r;
-    if (rc != 0) return r;
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    r.out = slurp(path("stdout"));
-    r.err = slurp(path("stderr"));
-    return r;
+  Result quarantine(std::vector<std::string> args) {
+    args.insert(args.begin(), "quarantine");
+    return testscope(args);
   }
 
   std::vector<Entry> entries(const std::string& file = "testscope-quarantine.toml") {
-    const LoadResult loaded = load_quarantine(path(file));
+    const LoadResult loaded = load_quarantine(dir() / file);
     EXPECT_TRUE(loaded.ok());
     return loaded.file.entries();
   }
@@ -84,7 +55,7 @@ TEST_F(QuarantineCliTest, AddWithExpiryModeAndFile) {
                                "--mode", "skip", "--file", "ci/q.toml"});
   EXPECT_EQ(r.exit_code, 2) << "the folder does not exist";
   EXPECT_NE(r.err.find("ci/q.toml"), std::string::npos) << r.err;
-  std::filesystem::create_directories(path("ci"));
+  std::filesystem::create_directories(dir() / "ci");
   ASSERT_EQ(quarantine({"add", "Db.*", "--reason", "slow", "--owner", "bob", "--expires", expires, "--mode",
                         "skip", "--file", "ci/q.toml"})
                 .exit_code,
@@ -93,13 +64,13 @@ TEST_F(QuarantineCliTest, AddWithExpiryModeAndFile) {
   ASSERT_EQ(e.size(), 1U);
   EXPECT_EQ(e[0].expires.to_string(), expires);
   EXPECT_EQ(e[0].mode, Mode::kSkip);
-  EXPECT_FALSE(std::filesystem::exists(path("testscope-quarantine.toml")));
+  EXPECT_FALSE(std::filesystem::exists(dir() / "testscope-quarantine.toml"));
 }
 
 TEST_F(QuarantineCliTest, AddRefusesBadInputWithExitTwo) {
   const std::vector<std::string> base{"add", "A.B", "--reason", "r", "--owner", "o"};
   ASSERT_EQ(quarantine(base).exit_code, 0);
-  const std::string before = slurp(path("testscope-quarantine.toml"));
+  const std::string before = slurp(dir() / "testscope-quarantine.toml");
   const auto with = [&](const std::vector<std::string>& extra) {
     std::vector<std::string> args = base;
     args.insert(args.end(), extra.begin(), extra.end());
@@ -120,7 +91,7 @@ TEST_F(QuarantineCliTest, AddRefusesBadInputWithExitTwo) {
   r = quarantine({"add", "C.D", "--reason", "r", "--owner", "o", "--expires", Date::today().to_string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("must be after today"), std::string::npos) << r.err;
-  EXPECT_EQ(slurp(path("testscope-quarantine.toml")), before);
+  EXPECT_EQ(slurp(dir() / "testscope-quarantine.toml"), before);
 }
 
 TEST_F(QuarantineCliTest, RemoveKeepsTheRestOfTheFileByteForByte) {
@@ -132,13 +103,13 @@ TEST_F(QuarantineCliTest, RemoveKeepsTheRestOfTheFileByteForByte) {
       "owner = \"carol\"\n"
       "added = 2026-01-01\n"
       "expires = 2099-01-01\n";
-  write(path("testscope-quarantine.toml"), hand_written);
+  write_file(dir() / "testscope-quarantine.toml", hand_written);
   ASSERT_EQ(quarantine({"add", "Promo.New", "--reason", "r", "--owner", "o"}).exit_code, 0);
-  EXPECT_EQ(slurp(path("testscope-quarantine.toml")).rfind(hand_written, 0), 0U);
+  EXPECT_EQ(slurp(dir() / "testscope-quarantine.toml").rfind(hand_written, 0), 0U);
   const Result r = quarantine({"remove", "Promo.New"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "removed Promo.New (line 9) from testscope-quarantine.toml\n");
-  EXPECT_EQ(slurp(path("testscope-quarantine.toml")), hand_written);
+  EXPECT_EQ(slurp(dir() / "testscope-quarantine.toml"), hand_written);
 }
 
 TEST_F(QuarantineCliTest, RemoveWhatIsNotThere) {
@@ -154,14 +125,15 @@ TEST_F(QuarantineCliTest, RemoveWhatIsNotThere) {
 
 TEST_F(QuarantineCliTest, ListShowsAnAlignedTableWithExpiredEntriesMarked) {
   const Date today = Date::today();
-  write(path("testscope-quarantine.toml"),
-        "[[quarantine]]\ntest = \"PromoTest.RacyApply\"\nreason = \"race\\nsee #123\"\nowner = \"alice\"\n"
-        "added = " +
-            today.plus_days(-2).to_string() + "\nexpires = " + today.plus_days(12).to_string() +
-            "\n\n"
-            "[[quarantine]]\ntest = \"Db.*\"\nreason = \"slow\"\nowner = \"bob\"\nadded = " +
-            today.plus_days(-40).to_string() + "\nexpires = " + today.plus_days(-3).to_string() +
-            "\nmode = \"skip\"\n");
+  write_file(
+      dir() / "testscope-quarantine.toml",
+      "[[quarantine]]\ntest = \"PromoTest.RacyApply\"\nreason = \"race\\nsee #123\"\nowner = \"alice\"\n"
+      "added = " +
+          today.plus_days(-2).to_string() + "\nexpires = " + today.plus_days(12).to_string() +
+          "\n\n"
+          "[[quarantine]]\ntest = \"Db.*\"\nreason = \"slow\"\nowner = \"bob\"\nadded = " +
+          today.plus_days(-40).to_string() + "\nexpires = " + today.plus_days(-3).to_string() +
+          "\nmode = \"skip\"\n");
   const Result r = quarantine({"list"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string expected =
@@ -202,7 +174,7 @@ TEST_F(QuarantineCliTest, ListWithoutAFile) {
 }
 
 TEST_F(QuarantineCliTest, ABadFileIsAnInputErrorWithItsPosition) {
-  write(path("testscope-quarantine.toml"), "[[quarantine]]\ntest = \"A.B\"\nreson = \"typo\"\n");
+  write_file(dir() / "testscope-quarantine.toml", "[[quarantine]]\ntest = \"A.B\"\nreson = \"typo\"\n");
   for (const std::string command : {"list", "add", "remove"}) {
     const Result r = command == "list"  ? quarantine({command})
                      : command == "add" ? quarantine({command, "A.B", "--reason", "r", "--owner", "o"})

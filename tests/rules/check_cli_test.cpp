@@ -1,47 +1,42 @@
 // `testscope check` run as a real process on fixture trees: exit codes 0, 1 and 2, errors that
 // name the rules file's line and column, GitHub annotations under GITHUB_ACTIONS=true, JSON,
 // and --apply writing a real quarantine file that the quarantine library reads back, keeping
-// its comments and never duplicating an entry or quarantining a broken test.
-#include <fcntl.h>
+// its comments and never duplicating an entry or quarantining a broken test; and a tree whose
+// runs recorded a quarantine: not asked again, not failing the build, unless broken or expired.
+// Runs the command through the CLI tests' harness (tests/cli/cli_harness.hpp).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <testscope/quarantine.hpp>
-#include <unistd.h>
 
 #include <string>
 #include <vector>
 
+#include "cli_harness.hpp"
 #include "rules_fixture.hpp"
 
 namespace {
 
 namespace q = testscope::quarantine;
+using cli_test::Result;
+using cli_test::slurp;
+using cli_test::write_file;
 using nlohmann::json;
 using rules_test::FixtureTree;
-using rules_test::slurp;
-using rules_test::write;
 
 constexpr const char* kRacy = "PromoRace.RacyApplyAllowsExactlyOneUse";
 
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-class CheckCli : public rules_test::ScratchTest {
+class CheckCli : public cli_test::CliTest {
  protected:
   void SetUp() override {
-    ScratchTest::SetUp();
-    FixtureTree tree(path("out"));
+    CliTest::SetUp();
+    FixtureTree tree(dir() / "out");
     tree.add_series(kRacy, 25, {4, 17});
     tree.add_series("PromoRace.Broken", 25, {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
                                              14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25});
     tree.add_series("Other.A", 25);
     tree.add_series("Other.B", 25);
     tree.write();
-    write(path("rules.toml"), R"(# promo rules
+    write_file(dir() / "rules.toml", R"(# promo rules
 [[rule]]
 name = "promo-race-flaky"
 kind = "verdict"
@@ -54,47 +49,11 @@ action = "quarantine"
 owner = "promo-team"
 )");
   }
-
-  // Runs `testscope args...` in the scratch folder with only `env` beyond PATH and HOME.
-  Result testscope(const std::vector<std::string>& args, std::vector<std::string> env = {}) {
-    std::vector<std::string> argv{TESTSCOPE_CLI};
-    argv.insert(argv.end(), args.begin(), args.end());
-    for (const char* keep : {"PATH", "HOME", "TZ"}) {
-      if (const char* value = std::getenv(keep); value != nullptr) {
-        env.push_back(std::string(keep) + "=" + value);
-      }
-    }
-    std::vector<char*> a;
-    a.reserve(argv.size() + 1);
-    for (std::string& s : argv) a.push_back(s.data());
-    a.push_back(nullptr);
-    std::vector<char*> e;
-    e.reserve(env.size() + 1);
-    for (std::string& s : env) e.push_back(s.data());
-    e.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, path("stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, path("stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const auto cwd = std::filesystem::current_path();
-    std::filesystem::current_path(path(""));
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, a[0], &actions, nullptr, a.data(), e.data());
-    std::filesystem::current_path(cwd);
-    posix_spawn_file_actions_destroy(&actions);
-    Result r;
-    if (rc != 0) return r;
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    r.out = slurp(path("stdout"));
-    r.err = slurp(path("stderr"));
-    return r;
-  }
 };
 
 TEST_F(CheckCli, WarningsOnlyExitZeroAndPrintTheTable) {
-  write(path("rules.toml"), "[[rule]]\nname = \"flaky\"\nkind = \"verdict\"\nseverity = \"warning\"\n");
+  write_file(dir() / "rules.toml",
+             "[[rule]]\nname = \"flaky\"\nkind = \"verdict\"\nseverity = \"warning\"\n");
   const Result r = testscope({"check", "out", "--rules", "rules.toml"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(
@@ -117,22 +76,23 @@ TEST_F(CheckCli, AnErrorFindingExitsOne) {
 }
 
 TEST_F(CheckCli, NoFindingsExitZero) {
-  write(path("rules.toml"),
-        "[[rule]]\nname = \"p\"\nkind = \"verdict\"\nseverity = \"error\"\ntests = \"Other.*\"\n");
+  write_file(dir() / "rules.toml",
+             "[[rule]]\nname = \"p\"\nkind = \"verdict\"\nseverity = \"error\"\ntests = \"Other.*\"\n");
   const Result r = testscope({"check", "out", "--rules", "rules.toml"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "no findings from 1 rule over 25 executions\n");
 }
 
 TEST_F(CheckCli, ABadRulesFileExitsTwoNamingLineAndColumn) {
-  write(path("bad.toml"), "[[rule]]\nname = \"x\"\nkind = \"verdict\"\nseverity = \"fatal\"\ncolour = 1\n");
+  write_file(dir() / "bad.toml",
+             "[[rule]]\nname = \"x\"\nkind = \"verdict\"\nseverity = \"fatal\"\ncolour = 1\n");
   const Result r = testscope({"check", "out", "--rules", "bad.toml"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "testscope: bad.toml:4:12: 'severity' must be one of \"warning\", \"error\", not 'fatal'\n"
             "testscope: bad.toml:5:1: unknown key 'colour' in a [[rule]]\n");
   EXPECT_EQ(r.out, "");
-  write(path("empty.toml"), "");
+  write_file(dir() / "empty.toml", "");
   EXPECT_EQ(testscope({"check", "out", "--rules", "empty.toml"}).err,
             "testscope: empty.toml:1:1: no rules: the file is empty; write at least one [[rule]] block "
             "(docs/rules.md)\n");
@@ -154,7 +114,7 @@ TEST_F(CheckCli, UnreadableInputsExitTwo) {
 }
 
 TEST_F(CheckCli, ApplyWritesAQuarantineFileTheLibraryReadsBack) {
-  write(path("q.toml"), "# Quarantined tests: see docs/quarantine.md.\n# Keep this comment.\n");
+  write_file(dir() / "q.toml", "# Quarantined tests: see docs/quarantine.md.\n# Keep this comment.\n");
   const Result r = testscope({"check", "out", "--rules", "rules.toml", "--apply", "--quarantine", "q.toml"});
   EXPECT_EQ(r.exit_code, 1) << r.err;  // the broken test's finding is an error
   const q::Date today = q::Date::today();
@@ -170,7 +130,7 @@ TEST_F(CheckCli, ApplyWritesAQuarantineFileTheLibraryReadsBack) {
       std::string::npos)
       << r.out;
 
-  const q::LoadResult loaded = q::load_quarantine(path("q.toml"));
+  const q::LoadResult loaded = q::load_quarantine(dir() / "q.toml");
   ASSERT_TRUE(loaded.ok()) << loaded.errors.front().to_string();
   EXPECT_EQ(
       loaded.file.text().rfind("# Quarantined tests: see docs/quarantine.md.\n# Keep this comment.\n", 0),
@@ -189,7 +149,7 @@ TEST_F(CheckCli, ApplyWritesAQuarantineFileTheLibraryReadsBack) {
   EXPECT_TRUE(loaded.file.lookup(kRacy, today).quarantined());
 
   // Again: nothing is added twice.
-  const std::string before = slurp(path("q.toml"));
+  const std::string before = slurp(dir() / "q.toml");
   const Result again =
       testscope({"check", "out", "--rules", "rules.toml", "--apply", "--quarantine", "q.toml"});
   EXPECT_EQ(again.exit_code, 1);
@@ -197,20 +157,20 @@ TEST_F(CheckCli, ApplyWritesAQuarantineFileTheLibraryReadsBack) {
                            "'PromoRace.RacyApplyAllowsExactlyOneUse'"),
             std::string::npos)
       << again.out;
-  EXPECT_EQ(slurp(path("q.toml")), before);
+  EXPECT_EQ(slurp(dir() / "q.toml"), before);
 }
 
 TEST_F(CheckCli, ApplyCreatesTheDefaultFile) {
-  write(path("rules.toml"), slurp(path("rules.toml")) + "tests = [\"PromoRace.Racy*\"]\n");
+  write_file(dir() / "rules.toml", slurp(dir() / "rules.toml") + "tests = [\"PromoRace.Racy*\"]\n");
   ASSERT_EQ(testscope({"check", "out", "--rules", "rules.toml"}).exit_code,
             2);  // `tests` given twice: not TOML
-  write(path("rules.toml"),
-        "[[rule]]\nname = \"f\"\nkind = \"verdict\"\nseverity = \"warning\"\n"
-        "tests = \"PromoRace.Racy*\"\naction = \"quarantine\"\nowner = \"o\"\n"
-        "expires_days = 3\nmode = \"skip\"\n");
+  write_file(dir() / "rules.toml",
+             "[[rule]]\nname = \"f\"\nkind = \"verdict\"\nseverity = \"warning\"\n"
+             "tests = \"PromoRace.Racy*\"\naction = \"quarantine\"\nowner = \"o\"\n"
+             "expires_days = 3\nmode = \"skip\"\n");
   const Result r = testscope({"check", "out", "--rules", "rules.toml", "--apply"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  const q::LoadResult loaded = q::load_quarantine(path("testscope-quarantine.toml"));
+  const q::LoadResult loaded = q::load_quarantine(dir() / "testscope-quarantine.toml");
   ASSERT_TRUE(loaded.ok());
   ASSERT_EQ(loaded.file.entries().size(), 1U);
   EXPECT_EQ(loaded.file.entries()[0].mode, q::Mode::kSkip);
@@ -218,12 +178,12 @@ TEST_F(CheckCli, ApplyCreatesTheDefaultFile) {
 }
 
 TEST_F(CheckCli, ABadQuarantineFileStopsApplyBeforeAnythingIsWritten) {
-  write(path("q.toml"), "[[quarantine]]\ntest = \"A.B\"\n");
+  write_file(dir() / "q.toml", "[[quarantine]]\ntest = \"A.B\"\n");
   const Result r = testscope({"check", "out", "--rules", "rules.toml", "--apply", "--quarantine", "q.toml"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("testscope: q.toml:1:1: "), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
-  EXPECT_EQ(slurp(path("q.toml")), "[[quarantine]]\ntest = \"A.B\"\n");
+  EXPECT_EQ(slurp(dir() / "q.toml"), "[[quarantine]]\ntest = \"A.B\"\n");
 }
 
 TEST_F(CheckCli, GitHubAnnotationsUnderGitHubActions) {
@@ -253,6 +213,76 @@ TEST_F(CheckCli, JsonKeepsStdoutParseable) {
   EXPECT_EQ(j["findings"][1]["test"], kRacy);
   EXPECT_EQ(j["findings"][1]["quarantine"], "eligible");
   EXPECT_NE(r.err.find("::error title="), std::string::npos);  // annotations go to stderr
+}
+
+// The same tree, run under a quarantine of PromoRace.* (as the test program records it in
+// summary.json) that expires `days` from today.
+void write_quarantined_tree(const std::filesystem::path& root, int days) {
+  FixtureTree tree(root);
+  tree.add_series(kRacy, 25, {4, 17});
+  tree.add_series("PromoRace.Broken", 25, {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
+                                           14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25});
+  tree.add_series("Other.A", 25);
+  tree.add_series("Other.B", 25);
+  const std::string expires = q::Date::today().plus_days(days).to_string();
+  tree.quarantine(kRacy, "PromoRace.*", expires);
+  tree.quarantine("PromoRace.Broken", "PromoRace.*", expires);
+  tree.write();
+}
+
+TEST_F(CheckCli, ARunUnderQuarantineIsCheckedAsQuarantined) {
+  write_quarantined_tree(dir() / "quarantined", 3);
+  const std::string entry =
+      "PromoRace.* (race, see #1; owner alice; until " + q::Date::today().plus_days(3).to_string() + ")";
+  // The broken test is still an error: a quarantine must not hide it.
+  const Result r =
+      testscope({"check", "quarantined", "--rules", "rules.toml", "--apply", "--quarantine", "q.toml"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(
+      r.out.find("error     promo-race-flaky  PromoRace.Broken                        refused: broken      "
+                 "broken, not flaky: failed in all 25 executions it ran in while quarantined; a "
+                 "quarantine must not hide a broken test, fix it\n"),
+      std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("warning   promo-race-flaky  " + std::string(kRacy) +
+                       "  already quarantined  flaky: failed 2 of 25 executions"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("          ran quarantined by " + entry + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 findings (1 error, 1 warning; 2 on quarantined tests)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("not quarantined " + std::string(kRacy) +
+                       " (already quarantined): it ran quarantined by " + entry + "; no entry added\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir() / "q.toml"));  // nothing was added
+
+  // Without the broken test in scope, the quarantined flaky test does not fail the build.
+  write_file(dir() / "rules.toml", slurp(dir() / "rules.toml") + "exclude = \"PromoRace.Broken\"\n");
+  const Result quiet = testscope({"check", "quarantined", "--rules", "rules.toml"}, {"GITHUB_ACTIONS=true"});
+  EXPECT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_NE(quiet.out.find("::warning title=testscope check%3A promo-race-flaky::" + std::string(kRacy)),
+            std::string::npos)
+      << quiet.out;
+  EXPECT_NE(quiet.out.find("%0Aran quarantined by PromoRace.* (race, see #1; owner alice; until "),
+            std::string::npos)
+      << quiet.out;
+  EXPECT_NE(quiet.out.find("%0Aaction: already quarantined\n"), std::string::npos) << quiet.out;
+}
+
+TEST_F(CheckCli, AnExpiredQuarantineCountsForNothing) {
+  write_quarantined_tree(dir() / "quarantined", 0);  // expires today: no longer applies
+  write_file(dir() / "rules.toml", slurp(dir() / "rules.toml") + "exclude = \"PromoRace.Broken\"\n");
+  const Result r = testscope({"check", "quarantined", "--rules", "rules.toml", "--format", "json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["findings"].size(), 1U);
+  EXPECT_EQ(j["findings"][0]["quarantine"], "eligible");
+  EXPECT_EQ(j["findings"][0]["ran_quarantined"]["applies"], false);
+  EXPECT_EQ(j["counts"]["quarantined"], 0);
+  const Result table = testscope({"check", "quarantined", "--rules", "rules.toml"});
+  EXPECT_NE(table.out.find("; the entry has expired: it counts as not quarantined\n"), std::string::npos)
+      << table.out;
 }
 
 }  // namespace

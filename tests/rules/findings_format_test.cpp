@@ -28,6 +28,7 @@ CheckResult example() {
   broken.evidence = {{"1", "fail", std::nullopt, "runs/1/tests/PromoRace.Broken", "t.cpp:9: boom"},
                      {"2", "crash", std::nullopt, "runs/2/tests/PromoRace.Broken", "t.cpp:9: boom"}};
   broken.quarantine = QuarantineState::kBroken;
+  broken.broken = true;
   broken.action = QuarantineAction{"promo-team", 14, quarantine::Mode::kRun};
   Finding metric;
   metric.rule = "promo-double-use";
@@ -153,6 +154,105 @@ TEST(FindingsFormat, TheJson) {
   EXPECT_EQ(j["apply"]["items"][0]["status"], "added");
   EXPECT_EQ(j["apply"]["items"][0]["entry"]["expires"], "2026-12-04");
   EXPECT_FALSE(json::parse(format_findings_json(example(), {"out", "main", "r.toml"})).contains("apply"));
+}
+
+// A flaky test that ran quarantined (error rule, so softened to a warning), a broken one that
+// ran quarantined, and one whose quarantine has expired.
+CheckResult quarantined_example() {
+  CheckResult r;
+  r.rules = 1;
+  r.executions = r.counted_executions = 25;
+  Finding broken;
+  broken.rule = "flaky";
+  broken.severity = Severity::kError;
+  broken.test = "PromoRace.Broken";
+  broken.summary =
+      "broken, not flaky: failed in all 25 executions it ran in while quarantined; a quarantine must not "
+      "hide "
+      "a broken test, fix it";
+  broken.executions = 25;
+  broken.evidence = {{"1", "fail", std::nullopt, "runs/1/tests/PromoRace.Broken", "t.cpp:9: boom"}};
+  broken.quarantine = QuarantineState::kBroken;
+  broken.action = QuarantineAction{"promo-team", 14, quarantine::Mode::kRun};
+  broken.broken = true;
+  broken.ran_quarantined =
+      RanQuarantined{"PromoRace.* (race; owner alice; until 2026-12-04)", "2026-12-04", true};
+  Finding racy;
+  racy.rule = "flaky";
+  racy.severity = Severity::kWarning;
+  racy.rule_severity = Severity::kError;
+  racy.test = "PromoRace.Racy";
+  racy.summary = "flaky: failed 2 of 25 executions (8.0%, 95% CI 2.2%-25.0%)";
+  racy.executions = 25;
+  racy.evidence = {{"4", "fail", std::nullopt, "runs/4/tests/PromoRace.Racy", "t.cpp:9: boom"}};
+  racy.quarantine = QuarantineState::kAlreadyQuarantined;
+  racy.action = broken.action;
+  racy.ran_quarantined = broken.ran_quarantined;
+  Finding expired = racy;
+  expired.test = "Promo.Old";
+  expired.severity = Severity::kError;
+  expired.quarantine = QuarantineState::kEligible;
+  expired.evidence = {{"4", "fail", std::nullopt, "runs/4/tests/Promo.Old", "t.cpp:9: boom"}};
+  expired.ran_quarantined =
+      RanQuarantined{"Promo.Old (old; owner bob; until 2026-11-01)", "2026-11-01", false};
+  r.findings = {broken, expired, racy};
+  return r;
+}
+
+TEST(FindingsFormat, AQuarantinedTestSaysSoUnderItsEvidence) {
+  EXPECT_EQ(
+      format_findings_table(quarantined_example(), "out", false),
+      "SEVERITY  RULE   TEST              ACTION               FINDING\n"
+      "error     flaky  PromoRace.Broken  refused: broken      broken, not flaky: failed in all 25 "
+      "executions "
+      "it ran in while quarantined; a quarantine must not hide a broken test, fix it\n"
+      "          failed in execution 1; out/runs/1/tests/PromoRace.Broken: t.cpp:9: boom\n"
+      "          ran quarantined by PromoRace.* (race; owner alice; until 2026-12-04)\n"
+      "error     flaky  Promo.Old         quarantine           flaky: failed 2 of 25 executions (8.0%, 95% "
+      "CI "
+      "2.2%-25.0%)\n"
+      "          failed in execution 4; out/runs/4/tests/Promo.Old: t.cpp:9: boom\n"
+      "          ran quarantined by Promo.Old (old; owner bob; until 2026-11-01); the entry has expired: it "
+      "counts as not quarantined\n"
+      "warning   flaky  PromoRace.Racy    already quarantined  flaky: failed 2 of 25 executions (8.0%, 95% "
+      "CI "
+      "2.2%-25.0%)\n"
+      "          failed in execution 4; out/runs/4/tests/PromoRace.Racy: t.cpp:9: boom\n"
+      "          ran quarantined by PromoRace.* (race; owner alice; until 2026-12-04); an error on a "
+      "quarantined "
+      "test counts as a warning\n"
+      "\n"
+      "3 findings (2 errors, 1 warning; 2 on quarantined tests) from 1 rule over 25 executions\n");
+}
+
+TEST(FindingsFormat, AQuarantinedTestInAnnotationsAndJson) {
+  const std::string annotations = format_github_annotations(quarantined_example(), "out");
+  EXPECT_NE(
+      annotations.find("::warning title=testscope check%3A flaky::PromoRace.Racy: flaky: failed 2 of 25 "
+                       "executions (8.0%25, 95%25 CI 2.2%25-25.0%25)%0Afailed in execution 4; "
+                       "out/runs/4/tests/PromoRace.Racy: t.cpp:9: boom%0Aran quarantined by PromoRace.* "
+                       "(race; owner alice; until 2026-12-04); an error on a quarantined test counts as a "
+                       "warning%0Aaction: already quarantined\n"),
+      std::string::npos)
+      << annotations;
+  EXPECT_NE(annotations.find("::error title=testscope check%3A flaky::PromoRace.Broken: "),
+            std::string::npos);
+
+  const json j = json::parse(format_findings_json(quarantined_example(), {"out", "", "rules.toml"}));
+  EXPECT_EQ(j["counts"]["quarantined"], 2);
+  const json& racy = j["findings"][2];
+  EXPECT_EQ(racy["severity"], "warning");
+  EXPECT_EQ(racy["rule_severity"], "error");
+  EXPECT_EQ(racy["quarantine"], "already quarantined");
+  EXPECT_EQ(racy["broken"], false);
+  EXPECT_EQ(racy["ran_quarantined"]["entry"], "PromoRace.* (race; owner alice; until 2026-12-04)");
+  EXPECT_EQ(racy["ran_quarantined"]["expires"], "2026-12-04");
+  EXPECT_EQ(racy["ran_quarantined"]["applies"], true);
+  EXPECT_EQ(j["findings"][0]["broken"], true);
+  EXPECT_EQ(j["findings"][1]["ran_quarantined"]["applies"], false);
+  EXPECT_TRUE(
+      json::parse(format_findings_json(example(), {"out", "", "r.toml"}))["findings"][0]["ran_quarantined"]
+          .is_null());
 }
 
 }  // namespace

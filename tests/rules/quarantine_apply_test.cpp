@@ -120,5 +120,28 @@ expires = 2026-11-01
   EXPECT_EQ(second.items[0].detail, "by 'PromoRace.Racy' (line 16) until 2026-11-27");
 }
 
+TEST(QuarantineApply, NeverAddsAnEntryForATestThatRanQuarantined) {
+  // Its runs recorded an entry that still applies, which this file does not hold (the run used
+  // another file): the finding does not ask for a second entry. A broken one is refused, and
+  // the detail names the entry that hides it.
+  const RanQuarantined ran{"PromoRace.* (race; owner alice; until 2026-12-04)", "2026-12-04", true};
+  CheckResult result;
+  result.findings = {finding("PromoRace.Racy", QuarantineState::kAlreadyQuarantined),
+                     finding("PromoRace.Broken", QuarantineState::kBroken)};
+  for (Finding& f : result.findings) f.ran_quarantined = ran;
+  q::QuarantineFile f = file("");
+  const ApplyOutcome outcome = apply_quarantine(result, f, kToday, "out");
+  EXPECT_EQ(outcome.added(), 0);
+  ASSERT_EQ(outcome.items.size(), 2U);
+  EXPECT_EQ(outcome.items[0].status, ApplyItem::Status::kAlreadyQuarantined);
+  EXPECT_EQ(outcome.items[0].detail,
+            "it ran quarantined by PromoRace.* (race; owner alice; until 2026-12-04); no entry added");
+  EXPECT_EQ(outcome.items[1].status, ApplyItem::Status::kBroken);
+  EXPECT_EQ(outcome.items[1].detail,
+            "failed in all 25 executions: broken tests are never quarantined; it ran quarantined by "
+            "PromoRace.* (race; owner alice; until 2026-12-04): fix it, then remove that entry");
+  EXPECT_EQ(f.text(), "");
+}
+
 }  // namespace
 }  // namespace testscope::analysis

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 
 #include "analysis/artifact_tree.hpp"
@@ -21,6 +22,8 @@ using rules_test::promo_metrics;
 
 constexpr const char* kRacy = "PromoRace.RacyApplyAllowsExactlyOneUse";
 constexpr const char* kAtomic = "PromoRace.AtomicApplyAllowsExactlyOneUse";
+// The check's date: the fixtures' quarantine entries expire relative to it.
+const quarantine::Date kToday{2026, 11, 28};
 
 RuleSet rules(const std::string& text) {
   RulesParseResult r = parse_rules(text, "rules.toml");
@@ -51,9 +54,9 @@ class RulesEval : public rules_test::ScratchTest {
                            const FixtureTree* baseline = nullptr) {
     const ArtifactTree here = load_artifact_tree(tree.write());
     EXPECT_TRUE(here.problems.empty()) << here.problems.front().message;
-    if (baseline == nullptr) return evaluate_rules(rules(rules_text), here, nullptr);
+    if (baseline == nullptr) return evaluate_rules(rules(rules_text), here, nullptr, kToday);
     const ArtifactTree there = load_artifact_tree(baseline->write());
-    return evaluate_rules(rules(rules_text), here, &there);
+    return evaluate_rules(rules(rules_text), here, &there, kToday);
   }
 };
 
@@ -373,6 +376,135 @@ TEST_F(RulesEval, SkippedCrashedAndTimedOutRunsGiveNoMetricOrDurationValues) {
   const CheckResult duration =
       check("[[rule]]\nname = \"d\"\nkind = \"duration\"\nseverity = \"warning\"\nabove_ms = 2\n", tree);
   EXPECT_TRUE(duration.findings.empty());
+}
+
+// The racy test flaky in 25 executions, and a broken one, both run under the entry `entry`
+// that expires on `expires` (as the test program records it), plus two passing tests.
+FixtureTree quarantined_tree(const std::filesystem::path& root, const std::string& expires) {
+  FixtureTree tree(root);
+  tree.add_series(kRacy, 25, {4, 17});
+  tree.add_series("PromoRace.Broken", 25, {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
+                                           14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25});
+  tree.add_series("Other.A", 25);
+  tree.add_series("Other.B", 25);
+  tree.quarantine(kRacy, "PromoRace.*", expires);
+  tree.quarantine("PromoRace.Broken", "PromoRace.*", expires);
+  return tree;
+}
+
+TEST_F(RulesEval, AQuarantinedFlakyTestIsNotAskedAgainAndIsAtMostAWarning) {
+  const FixtureTree tree = quarantined_tree(path("out"), "2026-12-04");
+  const std::string error_rule =
+      std::string(kFlakyRule).replace(std::string(kFlakyRule).find("warning"), 7, "error");
+  const CheckResult r = check(error_rule, tree);
+  ASSERT_EQ(r.findings.size(), 2U);
+  const Finding& racy = r.findings[1];
+  EXPECT_EQ(racy.test, kRacy);
+  EXPECT_EQ(racy.quarantine, QuarantineState::kAlreadyQuarantined);
+  EXPECT_TRUE(racy.quarantined());
+  ASSERT_TRUE(racy.ran_quarantined);
+  EXPECT_EQ(racy.ran_quarantined->entry, "PromoRace.* (race, see #1; owner alice; until 2026-12-04)");
+  EXPECT_EQ(racy.ran_quarantined->expires, "2026-12-04");
+  EXPECT_TRUE(racy.ran_quarantined->applies);
+  EXPECT_EQ(racy.rule_severity, Severity::kError);
+  EXPECT_EQ(racy.severity, Severity::kWarning);  // the quarantine took its failures off the build
+  EXPECT_FALSE(racy.broken);
+  EXPECT_EQ(executions_of(racy), (std::vector<std::string>{"4", "17"}));  // the evidence is still there
+  EXPECT_EQ(r.quarantined_findings(), 2);
+
+  // Still too few executions: already quarantined wins over "not yet".
+  const CheckResult few = check(error_rule + "[guards]\nmin_executions = 100\n", tree);
+  ASSERT_EQ(few.findings.size(), 2U);
+  EXPECT_EQ(few.findings[1].quarantine, QuarantineState::kAlreadyQuarantined);
+
+  // A report rule on a quarantined test: reported with its quarantine, at most a warning.
+  const CheckResult report = check(
+      "[[rule]]\nname = \"flaky\"\nkind = \"verdict\"\nseverity = \"error\"\ntests = \"PromoRace.Racy*\"\n",
+      tree);
+  ASSERT_EQ(report.findings.size(), 1U);
+  EXPECT_EQ(report.findings[0].quarantine, QuarantineState::kNotAsked);
+  EXPECT_EQ(report.findings[0].severity, Severity::kWarning);
+  EXPECT_TRUE(report.findings[0].quarantined());
+  EXPECT_EQ(check_exit_code(report), 0);
+}
+
+TEST_F(RulesEval, AQuarantinedTestThatIsBrokenIsStillAnError) {
+  const FixtureTree tree = quarantined_tree(path("out"), "2026-12-04");
+  const CheckResult r = check(kFlakyRule, tree);
+  ASSERT_EQ(r.findings.size(), 2U);
+  const Finding& broken = r.findings[0];
+  EXPECT_EQ(broken.test, "PromoRace.Broken");
+  EXPECT_EQ(broken.severity, Severity::kError);
+  EXPECT_EQ(broken.rule_severity, Severity::kWarning);
+  EXPECT_TRUE(broken.broken);
+  EXPECT_TRUE(broken.quarantined());
+  EXPECT_EQ(broken.quarantine, QuarantineState::kBroken);
+  EXPECT_EQ(
+      broken.summary,
+      "broken, not flaky: failed in all 25 executions it ran in while quarantined; a quarantine must not "
+      "hide a broken test, fix it");
+  EXPECT_EQ(check_exit_code(r), 1);
+
+  // Even a rule that does not quarantine, and would not fire on it (flaky only), says so:
+  // a quarantine hides a broken test from `run` and `report`, so check must not.
+  for (const char* kind : {"verdict\"", "duration\"\nabove_ms = 1000"}) {
+    const CheckResult report =
+        check(std::string(
+                  "[[rule]]\nname = \"r\"\nseverity = \"warning\"\ntests = \"PromoRace.Broken\"\nkind = \"") +
+                  kind + "\n",
+              tree);
+    ASSERT_EQ(report.findings.size(), 1U) << kind;
+    EXPECT_EQ(report.findings[0].test, "PromoRace.Broken");
+    EXPECT_EQ(report.findings[0].severity, Severity::kError);
+    EXPECT_TRUE(report.findings[0].broken);
+    EXPECT_EQ(report.findings[0].quarantine, QuarantineState::kNotAsked);
+    EXPECT_FALSE(report.findings[0].action);
+    EXPECT_EQ(report.findings[0].evidence.size(), 25U);
+    EXPECT_EQ(check_exit_code(report), 1);
+  }
+}
+
+TEST_F(RulesEval, AnExpiredQuarantineIsNoQuarantine) {
+  for (const std::string expires : {"2026-11-28", "2026-11-01", "someday"}) {  // today, before, unreadable
+    const FixtureTree tree = quarantined_tree(path("out_" + expires), expires);
+    const CheckResult r = check(kFlakyRule, tree);
+    ASSERT_EQ(r.findings.size(), 2U) << expires;
+    const Finding& racy = r.findings[1];
+    EXPECT_EQ(racy.quarantine, QuarantineState::kEligible) << expires;
+    ASSERT_TRUE(racy.ran_quarantined);
+    EXPECT_FALSE(racy.ran_quarantined->applies);
+    EXPECT_FALSE(racy.quarantined());
+    EXPECT_EQ(r.quarantined_findings(), 0);
+    EXPECT_EQ(r.findings[0].summary,
+              "broken, not flaky: failed in all 25 executions it ran in; never quarantined, fix it");
+  }
+  // An expired quarantine does not soften an error rule.
+  const FixtureTree tree = quarantined_tree(path("out"), "2026-11-27");
+  const CheckResult r = check(
+      "[[rule]]\nname = \"flaky\"\nkind = \"verdict\"\nseverity = \"error\"\ntests = \"PromoRace.Racy*\"\n",
+      tree);
+  ASSERT_EQ(r.findings.size(), 1U);
+  EXPECT_EQ(r.findings[0].severity, Severity::kError);
+  EXPECT_EQ(check_exit_code(r), 1);
+}
+
+TEST_F(RulesEval, TheLastQuarantinedRunDecides) {
+  // The entry was renewed during the run: executions 1-10 recorded one that has expired since,
+  // the later ones the renewed one.
+  FixtureTree first(path("out"));
+  for (int e = 1; e <= 10; ++e) first.add(e, kRacy, {e == 4 ? "fail" : "pass", 2000000, ""});
+  first.add_series(kAtomic, 25);
+  first.quarantine(kRacy, "PromoRace.*", "2026-11-20");
+  first.write();
+  FixtureTree renewed(path("out"));
+  for (int e = 11; e <= 25; ++e) renewed.add(e, kRacy, {e == 17 ? "fail" : "pass", 2000000, ""});
+  renewed.quarantine(kRacy, kRacy, "2026-12-20");
+  renewed.write();
+  const CheckResult r = check(kFlakyRule, FixtureTree(path("out")));  // writes nothing
+  ASSERT_EQ(r.findings.size(), 1U);
+  ASSERT_TRUE(r.findings[0].ran_quarantined);
+  EXPECT_EQ(r.findings[0].ran_quarantined->expires, "2026-12-20");
+  EXPECT_EQ(r.findings[0].quarantine, QuarantineState::kAlreadyQuarantined);
 }
 
 }  // namespace

@@ -75,6 +75,12 @@ class FixtureTree {
   void add_series(const std::string& name, int n, const std::vector<int>& failing = {}) {
     add_series(name, n, failing, [&](int) { return std::string(); });
   }
+  // Every run of test `name` ran under the quarantine entry `entry` (a name or pattern)
+  // expiring on `expires`, as the test program records it in summary.json.
+  void quarantine(const std::string& name, const std::string& entry, const std::string& expires) {
+    quarantined_[name] = {{"entry", entry},     {"reason", "race, see #1"}, {"owner", "alice"},
+                          {"expires", expires}, {"file", "q.toml"},         {"line", 2}};
+  }
 
   const fs::path& write() const {
     constexpr std::int64_t kT0 = 1700000000000000000;
@@ -107,6 +113,7 @@ class FixtureTree {
               {"file", "promo_tests.cpp"},
               {"line", 82}}},
             {"outcome", a.outcome},
+            {"quarantine", quarantined_.contains(name) ? quarantined_.at(name) : json(nullptr)},
             {"start_unix_ns", kT0 + n * 1000000000LL},
             {"end_unix_ns", kT0 + n * 1000000000LL + a.duration_ns},
             {"duration_ns", a.duration_ns},
@@ -160,6 +167,7 @@ class FixtureTree {
 
   fs::path root_;
   std::map<int, std::map<std::string, Attempt>> executions_;
+  std::map<std::string, json> quarantined_;  // summary.json "quarantine" by test name
 };
 
 // A fresh folder under the temporary directory per test, removed afterwards.
