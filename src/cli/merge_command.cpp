@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -53,6 +54,41 @@ std::string check_destination(const fs::path& out, const std::vector<std::string
       out.string());
 }
 
+// Set by SIGINT or SIGTERM while a merge is assembled; see InterruptGuard.
+volatile std::sig_atomic_t g_interrupted = 0;
+
+extern "C" void note_interrupt(int /*signal*/) { g_interrupted = 1; }
+
+// While alive, SIGINT and SIGTERM set g_interrupted instead of ending the process, so that
+// the merge can stop between copies and remove its staging folder; restores the previous
+// handlers when it goes.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_interrupted = 0;
+    struct sigaction action {};
+    action.sa_handler = note_interrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &previous_int_);
+    sigaction(SIGTERM, &action, &previous_term_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &previous_int_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+  static bool interrupted() { return g_interrupted != 0; }
+
+ private:
+  struct sigaction previous_int_ {};
+  struct sigaction previous_term_ {};
+};
+
+// Thrown when the merge was interrupted before it was moved into place.
+struct Interrupted {};
+
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file << text;
@@ -65,6 +101,7 @@ void write_file(const fs::path& path, const std::string& text) {
 analysis::Verdicts assemble(const analysis::MergePlan& plan, const fs::path& staging) {
   fs::create_directories(staging / "runs");
   for (const analysis::MergeCopy& copy : plan.copies) {
+    if (InterruptGuard::interrupted()) throw Interrupted{};
     std::error_code ec;
     fs::copy(copy.from, staging / "runs" / copy.to_name,
              fs::copy_options::recursive | fs::copy_options::copy_symlinks, ec);
@@ -104,7 +141,9 @@ CLI::App* add_merge_command(CLI::App& app, MergeOptions& o) {
       ->required();
   merge->add_option("-o,--out", o.out, "The merged folder (runs/1..K, testscope-run.json, verdicts.json)")
       ->required();
-  merge->footer("Exit codes as for run: 0 every test passed, 1 a failure or a flaky test, 2 an input error.");
+  merge->footer(
+      "Exit codes as for run: 0 every test passed, 1 a failure or a flaky test, 2 an input error,\n"
+      "130 interrupted (nothing merged, MERGED as it was).");
   return merge;
 }
 
@@ -118,14 +157,21 @@ int merge_command(const MergeOptions& o) {
   const fs::path staging =
       target.parent_path() / fmt::format(".{}.merging-{}", target.filename().string(), getpid());
   std::optional<analysis::Verdicts> verdicts;
+  const InterruptGuard guard;
   try {
     const analysis::MergePlan plan = analysis::plan_merge(inputs, o.argv);
     for (const std::string& warning : plan.warnings) fmt::print(stderr, "testscope: warning: {}\n", warning);
     fs::remove_all(staging);
     verdicts = assemble(plan, staging);
-    move_into_place(staging, target);
+    if (InterruptGuard::interrupted()) throw Interrupted{};
+    move_into_place(staging, target);  // not interrupted once begun: it is a few renames
     fmt::print(stderr, "testscope: merged {} executions from {} folders into {}\n", plan.copies.size(),
                inputs.size(), o.out);
+  } catch (const Interrupted&) {
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    fmt::print(stderr, "testscope: interrupted; nothing was merged and {} is as it was\n", o.out);
+    return 130;
   } catch (const std::exception& e) {
     std::error_code ec;
     fs::remove_all(staging, ec);
