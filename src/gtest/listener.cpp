@@ -252,7 +252,11 @@ class Listener final : public TestEventListener {
 
   void finish_test(const TestRecord& record) {
     run_metrics_.add(record);
-    if (live_exporter_ && record.root_span_id != 0) live_exporter_->submit(otlp_json(record, run_));
+    if (live_exporter_ && record.root_span_id != 0) {
+      for (std::string& body : live::trace_bodies(record, run_, live_exporter_->max_body_bytes())) {
+        live_exporter_->submit(std::move(body));
+      }
+    }
     std::string dir;
     if (writer_ && record.root_span_id != 0) {
       report(writer_->write_test(record, run_));

@@ -149,6 +149,39 @@ std::string describe_live_export(const LiveExportCounts& c, const std::string& u
   return line + "; test results are unaffected";
 }
 
+namespace {
+
+// Appends the bodies for spans [first, last) of `record` to `out`, halving the slice until
+// each body fits (or holds a single span).
+void append_bodies(const TestRecord& record, const RunInfo& run, std::size_t max_bytes, std::size_t first,
+                   std::size_t last, std::vector<std::string>& out) {
+  TestRecord slice;
+  slice.trace_id = record.trace_id;
+  slice.root_span_id = record.root_span_id;
+  slice.dropped_records = record.dropped_records;
+  slice.threads = record.threads;
+  slice.spans.assign(record.spans.begin() + static_cast<std::ptrdiff_t>(first),
+                     record.spans.begin() + static_cast<std::ptrdiff_t>(last));
+  std::string body = otlp_json(slice, run);
+  if (body.size() <= max_bytes || last - first <= 1) {
+    out.push_back(std::move(body));
+    return;
+  }
+  const std::size_t middle = first + (last - first) / 2;
+  append_bodies(record, run, max_bytes, first, middle, out);
+  append_bodies(record, run, max_bytes, middle, last, out);
+}
+
+}  // namespace
+
+std::vector<std::string> trace_bodies(const TestRecord& record, const RunInfo& run, std::size_t max_bytes) {
+  std::string whole = otlp_json(record, run);
+  if (whole.size() <= max_bytes || record.spans.size() <= 1) return {std::move(whole)};
+  std::vector<std::string> bodies;
+  append_bodies(record, run, max_bytes, 0, record.spans.size(), bodies);
+  return bodies;
+}
+
 LiveExportSummary summary_of(const LiveExportCounts& c, const std::string& url) {
   LiveExportSummary s;
   s.url = url;

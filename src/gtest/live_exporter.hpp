@@ -21,7 +21,7 @@ namespace testscope::gtest::live {
 
 // What became of the traces given to a LiveExporter. A plain value.
 struct LiveExportCounts {
-  std::size_t submitted = 0;       // traces given to submit()
+  std::size_t submitted = 0;       // bodies given to submit(): a test's trace, or a slice of one
   std::size_t sent = 0;            // accepted by the endpoint (a partial success included)
   std::size_t rejected = 0;        // refused by it: 400, 413, or spans of a partial success
   std::size_t failed = 0;          // requests not delivered (unreachable, 5xx, timed out)
@@ -63,6 +63,8 @@ class LiveExporter {
 
   // The traces URL requests go to.
   const std::string& url() const noexcept { return config_.traces.url; }
+  // The largest request body the receiver is assumed to take (4 MiB).
+  std::size_t max_body_bytes() const noexcept { return config_.max_body_bytes; }
 
   // Queues one request body (a trace of one test); drops it if the queue is full or
   // finish() was called. Never blocks, never throws.
@@ -96,6 +98,12 @@ class LiveExporter {
 
 // One warning line for the end of the program, or "" when every trace was delivered.
 std::string describe_live_export(const LiveExportCounts& counts, const std::string& url);
+
+// The request bodies (OTLP/JSON ExportTraceServiceRequest) for `record`'s trace: one, or
+// when that would be over `max_bytes`, several, each holding a slice of the spans under the
+// same resource and scope, so no request goes over the receiver's limit. A single span
+// larger than that still goes alone.
+std::vector<std::string> trace_bodies(const TestRecord& record, const RunInfo& run, std::size_t max_bytes);
 
 // The counts as run.json records them (testscope/artifacts.hpp).
 LiveExportSummary summary_of(const LiveExportCounts& counts, const std::string& url);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -20,7 +21,10 @@
 #include "loopback_server.hpp"
 #include "otlp_http/gzip.hpp"
 #include "subprocess.hpp"
+#include "testscope/artifacts.hpp"
+#include "testscope/capture.hpp"
 #include "testscope/gtest.hpp"
+#include "testscope/span.hpp"
 
 namespace {
 
@@ -125,6 +129,41 @@ TEST(LiveExporter, SubmitAfterFinishIsCountedNotSent) {
 }
 
 // The flag's forms: bare, with a URL, off values, a bad URL (a warning, off).
+// A trace larger than the request limit goes as several requests, each under the limit,
+// each a whole ExportTraceServiceRequest with the resource, together holding every span once.
+TEST(LiveExporter, ATraceOverTheLimitIsSplitAcrossRequests) {
+  testscope::TestCapture capture;
+  capture.begin(testscope::TestInfo{"Big", "Trace", "", "", __FILE__, __LINE__});
+  for (int i = 0; i < 3000; ++i) {
+    testscope::Span span("step");
+    span.set_attribute("payload", std::string(100, static_cast<char>('a' + i % 26)));
+  }
+  const testscope::TestRecord record = capture.end(testscope::Outcome::kPass);
+  ASSERT_EQ(record.spans.size(), 3001U);
+  const testscope::RunInfo run = testscope::describe_this_run(0, nullptr);
+  constexpr std::size_t kLimit = std::size_t{64} * 1024;
+  const std::vector<std::string> bodies = testscope::gtest::live::trace_bodies(record, run, kLimit);
+  ASSERT_GT(bodies.size(), 4U);
+  std::set<std::string> ids;
+  std::size_t spans = 0;
+  for (const std::string& body : bodies) {
+    EXPECT_LE(body.size(), kLimit);
+    const auto doc = nlohmann::json::parse(body);
+    ASSERT_EQ(doc.at("resourceSpans").size(), 1U);
+    EXPECT_FALSE(doc.at("resourceSpans").at(0).at("resource").at("attributes").empty());
+    for (const auto& span : doc.at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans")) {
+      ids.insert(span.at("spanId").get<std::string>());
+      ++spans;
+    }
+  }
+  EXPECT_EQ(spans, record.spans.size()) << "every span once";
+  EXPECT_EQ(ids.size(), record.spans.size());
+  // Under the limit: one body, the whole trace as on disk.
+  const auto one = testscope::gtest::live::trace_bodies(record, run, std::size_t{64} * 1024 * 1024);
+  ASSERT_EQ(one.size(), 1U);
+  EXPECT_EQ(one[0], testscope::otlp_json(record, run));
+}
+
 TEST(LiveExportOptions, FlagForms) {
   auto parse = [](std::vector<std::string> args, std::vector<std::string>* warnings = nullptr) {
     args.insert(args.begin(), "program");
