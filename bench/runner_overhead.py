@@ -11,10 +11,11 @@ every process involved, from wait4/getrusage; wall time on a shared machine also
 waiting for a core). The testscope side includes everything the command does: creating the
 folders, the loop, reading the tree back and writing verdicts.json.
 
-A third series spawns the program directly with TESTSCOPE_BUFFER_DIR=runs/<n>/buffers as
-well, as `testscope run` does (the recorder's buffers become files there, for crash
-recovery), and deletes that folder afterwards: it splits the overhead into what the
-file-backed buffers cost the program and what the runner costs by itself.
+A third series spawns the program directly with TESTSCOPE_BUFFER_DIR=<out>/buffers/0 as
+well, as `testscope run -j 1` does (the recorder's buffers become files there, for crash
+recovery; the folder is kept for the whole run), and deletes the files after each
+execution: it splits the overhead into what the file-backed buffers cost and what the
+runner costs by itself.
 
   bench/runner_overhead.py --testscope build-bench/src/cli/testscope \\
       --program build-bench/bench/trivial_gtest_program [-n 200] [--repetitions 5]
@@ -29,13 +30,15 @@ def spawn_directly(program, runs_dir, n, buffer_dir=False):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TESTSCOPE_", "GTEST_"))}
     start = time.perf_counter()
     cpu = 0.0
+    buffers = os.path.join(os.path.dirname(runs_dir), "buffers", "0")
+    if buffer_dir:
+        os.makedirs(buffers)
     for i in range(1, n + 1):
         run = os.path.join(runs_dir, str(i))
         os.makedirs(run)
         env["TESTSCOPE_ARTIFACTS"] = os.path.abspath(run)
         if buffer_dir:
-            os.makedirs(os.path.join(run, "buffers"))
-            env["TESTSCOPE_BUFFER_DIR"] = os.path.abspath(os.path.join(run, "buffers"))
+            env["TESTSCOPE_BUFFER_DIR"] = os.path.abspath(buffers)
         log = os.path.join(run, "output.log")
         actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
                    (os.POSIX_SPAWN_OPEN, 1, log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
@@ -46,7 +49,10 @@ def spawn_directly(program, runs_dir, n, buffer_dir=False):
         if os.waitstatus_to_exitcode(status) != 0:
             sys.exit(f"runner_overhead: {program} failed (see {log})")
         if buffer_dir:
-            shutil.rmtree(os.path.join(run, "buffers"))
+            for name in os.listdir(buffers):
+                os.unlink(os.path.join(buffers, name))
+    if buffer_dir:
+        os.rmdir(buffers)
     return time.perf_counter() - start, cpu
 
 

@@ -29,6 +29,7 @@ struct Running {
   analysis::ExecutionRecord record;
   Clock::time_point start;
   Clock::time_point deadline = Clock::time_point::max();
+  int slot = 0;  // job slot: which buffer folder its program uses
   bool timed_out = false;
   bool interrupted = false;
 };
@@ -119,9 +120,9 @@ class ExecutionLoop {
       const fs::path dir = runs_dir_ / r.record.name;
       fs::create_directories(dir);
       auto env = environment_with("TESTSCOPE_ARTIFACTS", fs::absolute(dir).string());
-      fs::create_directories(buffer_dir(dir));  // without it the program keeps buffers in memory
+      r.slot = take_slot();
       std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TESTSCOPE_BUFFER_DIR="); });
-      env.push_back("TESTSCOPE_BUFFER_DIR=" + fs::absolute(buffer_dir(dir)).string());
+      env.push_back("TESTSCOPE_BUFFER_DIR=" + fs::absolute(buffer_dir(runs_dir_, r.slot)).string());
       if (options_.shard) set_shard_environment(env, *options_.shard);
       if (run_span_.valid()) {
         SpanContext execution = run_span_;
@@ -136,6 +137,7 @@ class ExecutionLoop {
       if (options_.timeout_s > 0) r.deadline = r.start + to_duration(options_.timeout_s);
       const pid_t pid = spawn_in_new_group(argv, env, (dir / "output.log").string(), result_.spawn_error);
       if (pid < 0) {
+        slot_busy_[r.slot] = false;
         fs::remove_all(dir);
         stop_ = true;
         return;
@@ -143,6 +145,21 @@ class ExecutionLoop {
       ++next_;
       running_.emplace(pid, std::move(r));
     }
+  }
+
+  // The lowest free job slot, marked busy. Its buffer folder is made (empty) at its first
+  // use and kept until the run ends: a folder per execution cost an inode and, on ext4 with
+  // `discard`, a synchronous trim when removed (docs/performance.md, goal 6).
+  int take_slot() {
+    auto it = std::find(slot_busy_.begin(), slot_busy_.end(), false);
+    if (it == slot_busy_.end()) {
+      const fs::path folder = buffer_dir(runs_dir_, static_cast<int>(slot_busy_.size()));
+      fs::remove_all(folder);          // whatever a killed earlier run left: not ours to recover
+      fs::create_directories(folder);  // without it the program keeps buffers in memory
+      it = slot_busy_.insert(slot_busy_.end(), false);
+    }
+    *it = true;
+    return static_cast<int>(it - slot_busy_.begin());
   }
 
   // When the loop must look again: at a running execution's deadline, when the time budget
@@ -175,14 +192,16 @@ class ExecutionLoop {
       kill_group(pid);  // whatever the program left behind in its group goes with it
       Running& r = it->second;
       record_end(r, status);
-      for (const std::string& problem :
-           recover_execution(runs_dir_ / r.record.name, r.record, options_.program, options_.timeout_s)) {
+      const fs::path buffers = buffer_dir(runs_dir_, r.slot);
+      for (const std::string& problem : recover_execution(runs_dir_ / r.record.name, buffers, r.record,
+                                                          options_.program, options_.timeout_s)) {
         std::fprintf(stderr, "testscope: execution %s: cannot recover: %s\n", r.record.name.c_str(),
                      problem.c_str());
       }
       if (options_.until_fail && r.record.outcome != "pass" && r.record.outcome != "interrupted") {
         stop_ = true;
       }
+      slot_busy_[r.slot] = false;
       progress_.finished(r.record);
       finished_.push_back(std::move(r.record));
       running_.erase(it);
@@ -207,6 +226,7 @@ class ExecutionLoop {
   const Clock::time_point budget_end_;
   std::map<pid_t, Running> running_;
   std::vector<analysis::ExecutionRecord> finished_;
+  std::vector<bool> slot_busy_;  // by job slot
   LoopResult result_;
   bool stop_ = false;
   int next_ = 1;
@@ -234,6 +254,8 @@ LoopResult run_executions(const RunOptions& options, const fs::path& runs_dir, P
 
   ExecutionLoop loop(options, runs_dir, progress, run_span);
   loop.run(watched);
+  std::error_code ignored;
+  fs::remove_all(runs_dir.parent_path() / "buffers", ignored);  // every slot's folder, now empty
   progress.done();
   const timespec now_only{0, 0};  // drop signals still pending (a second Ctrl-C): we are stopping anyway
   while (sigtimedwait(&watched, nullptr, &now_only) > 0) {

@@ -24,6 +24,8 @@ struct LoopResult {
 // When `run_span` is valid, each execution gets a new span id in its trace, recorded in its
 // ExecutionRecord and passed to it as TRACEPARENT=00-<trace>-<execution span>-<flags>
 // (replacing any TRACEPARENT of ours), so every test's root span is a child of it.
+// Each program gets TESTSCOPE_BUFFER_DIR=<runs_dir>/../buffers/<job slot> (crash_recovery.hpp);
+// that folder is emptied after each execution and removed when the loop ends.
 LoopResult run_executions(const RunOptions& options, const std::filesystem::path& runs_dir,
                           Progress& progress, const SpanContext& run_span = {});
 

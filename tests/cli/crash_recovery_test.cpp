@@ -76,7 +76,14 @@ TEST_P(CrashRecoveryTest, RecoversTheDyingTestsRecords) {
   EXPECT_NE(slurp(test_dir / "logs.jsonl").find("about_to_die"), std::string::npos);
   EXPECT_NE(slurp(test_dir / "trace.chrome.json").find("open_on_helper_thread"), std::string::npos);
   EXPECT_TRUE(fs::exists(dir() / "testscope-out/runs/1/tests/Cli.Passes/summary.json"));
-  EXPECT_FALSE(fs::exists(dir() / "testscope-out/runs/1/buffers"));  // removed once used
+  // Execution 2 died the same way, its program's buffer files in the folder execution 1's
+  // used (emptied in between), and was recovered from its own files only.
+  const fs::path second_dir = dir() / "testscope-out/runs/2/tests" / name;
+  const json second = read_json(fs::relative(second_dir / "summary.json", dir()).string());
+  EXPECT_EQ(second["failures"].size(), 2U) << second.dump();
+  EXPECT_NE(second["root_span_id"], summary["root_span_id"]);  // the same trace: the run's
+  EXPECT_FALSE(fs::exists(dir() / "testscope-out/runs/1/buffers"));
+  EXPECT_FALSE(fs::exists(dir() / "testscope-out/buffers"));  // every slot's folder, once the run ends
 }
 
 INSTANTIATE_TEST_SUITE_P(
