@@ -7,6 +7,7 @@
 
 #include "analysis/report_formats.hpp"
 #include "cli/verdict_output.hpp"
+#include "html_report/html_report.hpp"
 
 namespace testscope::cli {
 namespace {
@@ -32,12 +33,16 @@ CLI::App* add_report_command(CLI::App& app, ReportOptions& o) {
       ->check(CLI::IsMember({"table", "json"}));
   report->add_option("--junit", o.junit,
                      "Also write JUnit XML (Surefire's flakyFailure/rerunFailure) to FILE");
+  report->add_option("--html", o.html,
+                     "Also write one self-contained HTML page to FILE: the verdicts, and each failing "
+                     "test's timeline beside a passing one (docs/html-report.md)");
   report->footer("With GITHUB_STEP_SUMMARY set, a Markdown summary is appended to that file.");
   return report;
 }
 
 int report_command(const ReportOptions& o) {
-  const auto verdicts = analyse_output(o.out);
+  analysis::ArtifactTree tree;  // kept only for --html
+  const auto verdicts = analyse_output(o.out, o.html.empty() ? nullptr : &tree);
   if (!verdicts) return 2;
   if (o.format == "json") {
     fmt::print("{}", analysis::verdicts_json(*verdicts));
@@ -48,6 +53,12 @@ int report_command(const ReportOptions& o) {
   bool written = true;
   if (!o.junit.empty()) {
     written = write_to(o.junit, analysis::format_junit(*verdicts, o.out), std::ios::trunc);
+  }
+  if (!o.html.empty()) {
+    html_report::HtmlReportOptions options;
+    options.root = o.out;
+    written = write_to(o.html, html_report::render_html_report(tree, *verdicts, options), std::ios::trunc) &&
+              written;
   }
   if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary != nullptr && *summary != '\0') {
     written = write_to(summary, analysis::format_markdown(*verdicts, o.out), std::ios::app) && written;

@@ -1,5 +1,6 @@
-// `testscope report OUT`: the verdicts of an output folder again, as a table, JSON or
-// JUnit XML, plus a Markdown summary appended to $GITHUB_STEP_SUMMARY when it is set.
+// `testscope report OUT`: the verdicts of an output folder again, as a table, JSON, JUnit
+// XML or a self-contained HTML page (docs/html-report.md), plus a Markdown summary appended to
+// $GITHUB_STEP_SUMMARY when it is set.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,7 @@ struct ReportOptions {
   std::string out;
   std::string format = "table";  // table | json
   std::string junit;             // write JUnit XML here when set
+  std::string html;              // write the HTML report here when set
 };
 
 // Registers the `report` subcommand on `app`, parsing into `options` (which must outlive it).

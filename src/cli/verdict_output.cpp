@@ -12,9 +12,11 @@
 
 namespace testscope::cli {
 
-std::optional<analysis::Verdicts> analyse_output(const std::filesystem::path& out) {
+std::optional<analysis::Verdicts> analyse_output(const std::filesystem::path& out,
+                                                 analysis::ArtifactTree* keep) {
   try {
-    const analysis::ArtifactTree tree = analysis::load_artifact_tree(out);
+    analysis::ArtifactTree loaded = analysis::load_artifact_tree(out);
+    const analysis::ArtifactTree& tree = keep != nullptr ? (*keep = std::move(loaded)) : loaded;
     analysis::Verdicts verdicts = analysis::compute_verdicts(tree);
     fmt::print(stderr, "{}", analysis::format_problems(verdicts, out.string()));
     return verdicts;

@@ -10,8 +10,10 @@
 namespace testscope::cli {
 
 // Loads the tree at `out` and computes its verdicts; prints every problem in it to stderr.
-// nullopt (after printing why) when `out` holds no executions to analyse.
-std::optional<analysis::Verdicts> analyse_output(const std::filesystem::path& out);
+// nullopt (after printing why) when `out` holds no executions to analyse. With `keep`, the
+// loaded tree is moved there (for outputs that read more of it, like the HTML report).
+std::optional<analysis::Verdicts> analyse_output(const std::filesystem::path& out,
+                                                 analysis::ArtifactTree* keep = nullptr);
 
 // True when `stream` is a terminal and NO_COLOR is unset and TERM is not "dumb".
 bool use_colour(std::FILE* stream);
