@@ -30,17 +30,6 @@ std::string icon(const std::string& verdict) {
 
 bool passed_or_skipped(const TestVerdict& v) { return v.verdict == "passed" || v.verdict == "skipped"; }
 
-// "1 flaky, 3 passed": how many tests got each verdict, in the table's order.
-std::string verdict_counts(const Verdicts& verdicts) {
-  std::string counts;
-  for (const char* verdict : {"flaky", "crashed", "timed out", "failed", "passed", "skipped"}) {
-    const auto n = std::count_if(verdicts.tests.begin(), verdicts.tests.end(),
-                                 [&](const TestVerdict& v) { return v.verdict == verdict; });
-    if (n > 0) counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, verdict);
-  }
-  return counts;
-}
-
 // One table row for test `v`.
 std::string table_row(const TestVerdict& v, const std::string& root) {
   std::string rate =

@@ -15,6 +15,10 @@ namespace testscope::analysis {
 // only when `colour` is true (the caller decides: a terminal, no NO_COLOR).
 std::string format_table(const Verdicts& verdicts, const std::string& root, bool colour);
 
+// How many tests got each verdict, in the table's order: "3 flaky, 1 failed, 7 passed";
+// "" when there are no tests.
+std::string verdict_counts(const Verdicts& verdicts);
+
 // The problems, one "path: what is wrong" line each (path under `root`), at most `limit`
 // lines plus a count of the rest. Empty when there are none.
 std::string format_problems(const Verdicts& verdicts, const std::string& root, std::size_t limit = 20);

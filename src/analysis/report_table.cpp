@@ -23,7 +23,8 @@ fmt::text_style verdict_style(const std::string& verdict) {
   return fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold;
 }
 
-// "3 flaky, 1 failed" from the verdicts, in table order.
+}  // namespace
+
 std::string verdict_counts(const Verdicts& verdicts) {
   std::vector<std::pair<std::string, int>> counts;
   for (const TestVerdict& v : verdicts.tests) {
@@ -36,8 +37,6 @@ std::string verdict_counts(const Verdicts& verdicts) {
   }
   return text;
 }
-
-}  // namespace
 
 std::string format_table(const Verdicts& verdicts, const std::string& root, bool colour) {
   struct Row {

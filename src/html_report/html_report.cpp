@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "analysis/prom_text.hpp"
+#include "analysis/report_formats.hpp"
 #include "html_report/html_text.hpp"
 #include "html_report/report_template.hpp"
 #include "html_report/timeline.hpp"
@@ -50,20 +51,6 @@ std::string execution_summary(const analysis::Verdicts& verdicts) {
   if (e.timed_out != 0) text += fmt::format(", {} timed out", e.timed_out);
   if (verdicts.interrupted) text += ", then interrupted";
   return text;
-}
-
-// "3 flaky, 1 failed, 7 passed", in table order.
-std::string verdict_counts(const analysis::Verdicts& verdicts) {
-  std::vector<std::pair<std::string, int>> counts;
-  for (const TestVerdict& v : verdicts.tests) {
-    if (counts.empty() || counts.back().first != v.verdict) counts.emplace_back(v.verdict, 0);
-    ++counts.back().second;
-  }
-  std::string text;
-  for (const auto& [verdict, count] : counts) {
-    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", count, verdict);
-  }
-  return text.empty() ? "no tests" : text;
 }
 
 // The CSS class of a verdict: "v-flaky", "v-timed-out".
@@ -315,7 +302,7 @@ std::string render_html_report(const analysis::ArtifactTree& tree, const analysi
       {"title", escape_html(title)},
       {"root", escape_html(options.root.empty() ? "." : options.root)},
       {"summary", escape_html(execution_summary(verdicts))},
-      {"counts", escape_html(verdict_counts(verdicts))},
+      {"counts", escape_html(verdicts.tests.empty() ? "no tests" : analysis::verdict_counts(verdicts))},
       {"rows", table_rows(verdicts, anchors)},
       {"problems", problem_list(verdicts, options.root)},
       {"data", escape_json_for_script(data.dump(-1, ' ', false, json::error_handler_t::replace))},
