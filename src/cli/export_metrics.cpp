@@ -2,23 +2,19 @@
 
 #include <fmt/format.h>
 #include <prometheus/text_serializer.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "analysis/run_metrics.hpp"
 #include "analysis/verdicts.hpp"
 #include "exporters/push_families.hpp"
 #include "testscope/pushgateway.hpp"
+#include "writers/file_io.hpp"
 
 namespace testscope::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr int kExitDone = 0;
 constexpr int kExitRejected = 1;
@@ -49,31 +45,6 @@ std::string describe_group(const std::string& job,
   std::string text = "job=" + job;
   for (const auto& [name, value] : grouping) text += fmt::format(", {}={}", name, value);
   return text;
-}
-
-// Writes `text` to `path` through a temporary file and a rename, so that a textfile
-// collector never reads half a file. "" or the reason it failed.
-std::string write_atomically(const std::string& path, const std::string& text) {
-  const fs::path target(path);
-  const fs::path temporary = target.string() + ".tmp-" + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(temporary, ignored);
-      return "cannot be written";
-    }
-  }
-  std::error_code ec;
-  fs::rename(temporary, target, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    return "cannot be written: " + ec.message();
-  }
-  return {};
 }
 
 }  // namespace
@@ -146,8 +117,9 @@ int export_metrics(const MetricsDestination& d, const analysis::ArtifactTree& tr
     const std::string text = prometheus::TextSerializer().Serialize(metrics.families);
     if (d.prom_file == "-") {
       std::cout << text << std::flush;
-    } else if (const std::string why = write_atomically(d.prom_file, text); !why.empty()) {
-      fmt::print(stderr, "testscope export: {}: {}\n", d.prom_file, why);
+    } else if (const std::string error = detail::write_file_atomic(d.prom_file, text); !error.empty()) {
+      // Through a temporary file and a rename: a textfile collector never reads half of it.
+      fmt::print(stderr, "testscope export: {}\n", error);
       code = kExitInput;
     } else {
       fmt::print(status, "testscope export: {} written to {}{}\n", counted, d.prom_file, skipped);

@@ -12,8 +12,10 @@ namespace testscope::detail {
 std::string write_file_atomic(const std::filesystem::path& path, std::string_view content) noexcept {
   try {
     std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) return path.parent_path().string() + ": cannot create folder: " + ec.message();
+    if (path.has_parent_path()) {  // a bare file name lives in the current folder
+      std::filesystem::create_directories(path.parent_path(), ec);
+      if (ec) return path.parent_path().string() + ": cannot create folder: " + ec.message();
+    }
     std::string temporary = path.string();
     temporary += ".tmp";
     temporary += std::to_string(getpid());

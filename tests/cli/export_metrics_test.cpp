@@ -221,10 +221,15 @@ TEST_F(ExportMetricsTest, PromFilePassesPromtoolAndDashGoesToStandardOutput) {
   ASSERT_EQ(dash.exit_code, 0) << dash.err;
   EXPECT_EQ(dash.out, text) << "the same text, on standard output";
 
-  const Result unwritable = testscope({"export", "out", "--prom-file", "no/such/folder/run.prom"});
+  // Missing folders are made; a path under a regular file cannot be written.
+  const Result nested = testscope({"export", "out", "--prom-file", "new/folder/run.prom"});
+  EXPECT_EQ(nested.exit_code, 0) << nested.err;
+  EXPECT_EQ(slurp(dir() / "new/folder/run.prom"), text);
+  const Result unwritable = testscope({"export", "out", "--prom-file", "run.prom/inside.prom"});
   EXPECT_EQ(unwritable.exit_code, 2);
-  EXPECT_NE(unwritable.err.find("no/such/folder/run.prom: cannot be written"), std::string::npos)
+  EXPECT_NE(unwritable.err.find("testscope export: run.prom: cannot create folder"), std::string::npos)
       << unwritable.err;
+  EXPECT_EQ(slurp(dir() / "run.prom"), text) << "the file in the way is untouched";
 }
 
 }  // namespace
