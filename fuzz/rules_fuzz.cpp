@@ -12,9 +12,9 @@
 #include <string>
 #include <string_view>
 
-#include "analysis/metric_selector.hpp"
 #include "analysis/prom_text.hpp"
-#include "analysis/rules.hpp"
+#include "check/metric_selector.hpp"
+#include "check/rules.hpp"
 
 namespace {
 

@@ -27,29 +27,31 @@ std::optional<Shard> read_shard(const json& parent) {
   return shard;
 }
 
-json options_json(const std::optional<RunOptionsRecord>& options) {
+json options_json(const std::optional<RunOptions>& options) {
   if (!options) return nullptr;
-  const RunOptionsRecord& o = *options;
+  const RunOptions& o = *options;
   return {{"executions", o.executions},
           {"until_fail", o.until_fail},
           {"time_budget_s", o.time_budget_s > 0 ? json(o.time_budget_s) : json(nullptr)},
           {"jobs", o.jobs},
           {"timeout_s", o.timeout_s > 0 ? json(o.timeout_s) : json(nullptr)},
           {"shuffle", o.shuffle},
+          {"seed", o.seed ? json(*o.seed) : json(nullptr)},
           {"out", o.out},
           {"shard", shard_json(o.shard)}};
 }
 
-std::optional<RunOptionsRecord> read_options(const json& doc) {
+std::optional<RunOptions> read_options(const json& doc) {
   if (!doc.contains("options") || doc["options"].is_null()) return std::nullopt;
   const json& o = doc["options"];
-  RunOptionsRecord r;
+  RunOptions r;
   r.executions = o.value("executions", r.executions);
   r.until_fail = o.value("until_fail", false);
   if (o.contains("time_budget_s") && o["time_budget_s"].is_number()) r.time_budget_s = o["time_budget_s"];
   r.jobs = o.value("jobs", r.jobs);
   if (o.contains("timeout_s") && o["timeout_s"].is_number()) r.timeout_s = o["timeout_s"];
   r.shuffle = o.value("shuffle", false);
+  if (o.contains("seed") && o["seed"].is_number_integer()) r.seed = o["seed"].get<long>();
   r.out = o.value("out", std::string());
   r.shard = read_shard(o);
   return r;

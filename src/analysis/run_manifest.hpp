@@ -36,16 +36,18 @@ struct ExecutionRecord {
   std::string span_id;
 };
 
-// The run options as given. Plain data.
-struct RunOptionsRecord {
+// The options of one `testscope run`: what the runner is asked to do and what
+// testscope-run.json records of it (one type for both). Plain data.
+struct RunOptions {
   int executions = 10;
   bool until_fail = false;
   double time_budget_s = 0;  // 0: none
   int jobs = 1;
   double timeout_s = 0;  // 0: none
   bool shuffle = false;
-  std::string out;
-  std::optional<Shard> shard;
+  std::optional<long> seed;  // the first execution's shuffle seed (then S+1, ...); random if unset
+  std::string out = "testscope-out";
+  std::optional<Shard> shard;  // only this slice of the tests
 };
 
 // One input of `testscope merge`, as the merged manifest records it. Plain data.
@@ -59,11 +61,11 @@ struct MergedInput {
 
 // The whole of one `testscope run` or `testscope merge`. Plain data.
 struct RunManifest {
-  std::string command = "run";              // "run", or "merge" for a tree made by testscope merge
-  std::vector<std::string> argv;            // testscope's own command line
-  std::vector<std::string> program;         // PROGRAM ARGS... as passed through (merge: the first input's)
-  std::optional<RunOptionsRecord> options;  // nullopt for a merge (each input had its own)
-  std::vector<MergedInput> inputs;          // merge only: the trees merged, in order
+  std::string command = "run";        // "run", or "merge" for a tree made by testscope merge
+  std::vector<std::string> argv;      // testscope's own command line
+  std::vector<std::string> program;   // PROGRAM ARGS... as passed through (merge: the first input's)
+  std::optional<RunOptions> options;  // nullopt for a merge (each input had its own)
+  std::vector<MergedInput> inputs;    // merge only: the trees merged, in order
   std::int64_t start_unix_ns = 0;
   std::int64_t end_unix_ns = 0;
   bool interrupted = false;

@@ -8,10 +8,10 @@
 #include <optional>
 
 #include "analysis/artifact_tree.hpp"
-#include "analysis/findings_format.hpp"
-#include "analysis/quarantine_apply.hpp"
-#include "analysis/rules.hpp"
-#include "analysis/rules_eval.hpp"
+#include "check/findings_format.hpp"
+#include "check/quarantine_apply.hpp"
+#include "check/rules.hpp"
+#include "check/rules_eval.hpp"
 #include "cli/verdict_output.hpp"
 
 namespace testscope::cli {

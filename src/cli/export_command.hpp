@@ -8,24 +8,12 @@
 
 #include <CLI/CLI.hpp>
 
-#include <string>
-#include <vector>
+#include "export/export_options.hpp"
 
 namespace testscope::cli {
 
-// The options of one `testscope export`. Plain data.
-struct ExportOptions {
-  std::string out;
-  bool otlp = false;                  // --otlp was given
-  std::string otlp_url;               // its URL; empty: from the environment, else http://localhost:4318
-  std::string pushgateway;            // --pushgateway URL; "" for none
-  std::string job = "testscope";      // --job: the Pushgateway job
-  std::vector<std::string> grouping;  // --grouping NAME=VALUE, repeated
-  std::string prom_file;              // --prom-file FILE ("-": standard output); "" for none
-};
-
 // Registers the `export` subcommand on `app`, parsing into `options` (which must outlive it).
-CLI::App* add_export_command(CLI::App& app, ExportOptions& options);
+CLI::App* add_export_command(CLI::App& app, exporting::ExportOptions& options);
 
 // Runs it; returns the exit code: 0 everything sent and accepted; 1 the endpoint
 // rejected spans, log records or metrics (a partial success, 400 or 413); 2 a usage or
@@ -33,6 +21,6 @@ CLI::App* add_export_command(CLI::App& app, ExportOptions& options);
 // nothing readable in it, a --prom-file that cannot be written); 3 an endpoint was
 // unreachable or refused (no answer after the retries, 401, 404, 5xx...), and what was
 // left was not sent. With several destinations, the largest of their codes.
-int export_command(const ExportOptions& options);
+int export_command(const exporting::ExportOptions& options);
 
 }  // namespace testscope::cli

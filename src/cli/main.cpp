@@ -30,7 +30,7 @@ int testscope_main(int argc, char** argv) {
       "Run `testscope COMMAND --help` (run, report, merge, quarantine, export, check) for a command's "
       "options.");
 
-  testscope::cli::RunOptions run_options;
+  testscope::runner::RunRequest run_options;
   run_options.argv.assign(argv, argv + argc);
   CLI::App* run = testscope::cli::add_run_command(app, run_options);
   testscope::cli::ReportOptions report_options;
@@ -40,7 +40,7 @@ int testscope_main(int argc, char** argv) {
   CLI::App* merge = testscope::cli::add_merge_command(app, merge_options);
   testscope::cli::QuarantineOptions quarantine_options;
   CLI::App* quarantine = testscope::cli::add_quarantine_command(app, quarantine_options);
-  testscope::cli::ExportOptions export_options;
+  testscope::exporting::ExportOptions export_options;
   CLI::App* export_app = testscope::cli::add_export_command(app, export_options);
   testscope::cli::CheckOptions check_options;
   CLI::App* check = testscope::cli::add_check_command(app, check_options);

@@ -12,9 +12,9 @@
 #include <system_error>
 
 #include "analysis/artifact_tree.hpp"
-#include "analysis/report_formats.hpp"
 #include "analysis/tree_merge.hpp"
 #include "cli/verdict_output.hpp"
+#include "report/report_formats.hpp"
 
 namespace testscope::cli {
 namespace {

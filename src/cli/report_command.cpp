@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "analysis/report_formats.hpp"
 #include "cli/verdict_output.hpp"
-#include "html_report/html_report.hpp"
+#include "report/html_report.hpp"
+#include "report/report_formats.hpp"
 
 namespace testscope::cli {
 namespace {

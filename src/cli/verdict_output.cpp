@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 #include "analysis/artifact_tree.hpp"
-#include "analysis/report_formats.hpp"
+#include "report/report_formats.hpp"
 
 namespace testscope::cli {
 

@@ -1,0 +1,51 @@
+// `testscope run` as an engine: prepares the output folder, runs the executions of a test
+// program (run_loop.hpp), and writes testscope-run.json. The CLI parses the flags, calls
+// run_program() and prints the verdicts; nothing here prints but the progress line and
+// the problems of the run itself.
+//
+// How a test program learns what the run wants of it (docs/cli.md, "What a test program
+// gets"): TESTSCOPE_ARTIFACTS (its execution's folder), TESTSCOPE_BUFFER_DIR (crash
+// recovery), TRACEPARENT (the run's trace), and, with --shard and --shuffle, the neutral
+// TESTSCOPE_SHARD=I/N and TESTSCOPE_SHUFFLE_SEED=S that every testscope front applies in its
+// framework's own way. A GoogleTest program not linked with testscope gets the same through
+// GoogleTest's own variables (GTEST_TOTAL_SHARDS, GTEST_SHARD_INDEX, GTEST_SHUFFLE,
+// GTEST_RANDOM_SEED), so it shards and shuffles as before.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/run_manifest.hpp"
+#include "runner/progress.hpp"
+
+namespace testscope::runner {
+
+// What to run. Plain data.
+struct RunRequest {
+  analysis::RunOptions options;
+  std::vector<std::string> program;  // PROGRAM ARGS..., passed through untouched
+  std::vector<std::string> argv;     // testscope's own command line, for the record
+};
+
+// What the run did. Plain data.
+struct RunResult {
+  analysis::RunManifest manifest;  // as written to <out>/testscope-run.json
+  std::string error;               // set when the run could not happen or its record not be written
+  bool manifest_written = false;   // testscope-run.json is on disk (at least one execution)
+};
+
+// Runs `request` into request.options.out (a previous run's output there is replaced; a
+// folder holding runs/ but no testscope-run.json is refused). Blocks SIGCHLD, SIGINT and
+// SIGTERM while it runs (run_loop.hpp). Never throws for a bad program or folder: those are
+// in `error`.
+RunResult run_program(const RunRequest& request, Progress& progress);
+
+// Sets the neutral TESTSCOPE_SHARD=I/N and GoogleTest's GTEST_TOTAL_SHARDS=N and
+// GTEST_SHARD_INDEX=I-1 in `environment` ("NAME=value" entries), replacing any values it had.
+void set_shard_environment(std::vector<std::string>& environment, const analysis::Shard& shard);
+
+// Sets TESTSCOPE_SHUFFLE_SEED=S and GoogleTest's GTEST_SHUFFLE=1 and GTEST_RANDOM_SEED=S,
+// replacing any values it had. S is in 1..99999, the seeds GoogleTest accepts.
+void set_shuffle_environment(std::vector<std::string>& environment, long seed);
+
+}  // namespace testscope::runner
