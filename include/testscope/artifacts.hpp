@@ -18,12 +18,13 @@
 #include <string_view>
 #include <vector>
 
+#include "testscope/artifact_files.hpp"
 #include "testscope/capture.hpp"
 
 namespace testscope {
 
-inline constexpr int kArtifactSchema = 1;
-std::string_view version() noexcept;  // "0.1.0"
+inline constexpr int kArtifactSchema = artifact_files::kArtifactSchema;  // testscope/artifact_files.hpp
+std::string_view version() noexcept;                                     // "0.1.0"
 
 // What became of the traces a test program sent live (--testscope_otlp, docs/export.md),
 // as run.json records it at the end. Plain data.

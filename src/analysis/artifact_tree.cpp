@@ -117,6 +117,7 @@ std::optional<TestAttempt> read_summary(int dirfd, const std::string& relative, 
   }
   const auto doc = parse_json(path, *text, problems);
   if (!doc) return std::nullopt;
+  check_schema(*doc, path.string());
   try {
     TestAttempt t;
     t.id = id;
@@ -155,6 +156,7 @@ void read_run_json(const fs::path& path, Execution& execution, std::string& prog
   }
   const auto doc = read_json(path, problems);
   if (!doc) return;
+  check_schema(*doc, path.string());
   try {
     execution.has_run_json = true;
     const auto argv = doc->at("argv").get<std::vector<std::string>>();
@@ -230,10 +232,13 @@ std::map<std::string, ExecutionRecord> read_manifest(ArtifactTree& tree) {
   try {
     const auto text = read_text(manifest_path);
     if (!text) throw std::runtime_error("cannot be read");
+    check_schema(parse_json_or_throw(*text), manifest_path.string());
     const RunManifest manifest = parse_run_manifest(*text);
     tree.interrupted = manifest.interrupted;
     if (!manifest.program.empty()) tree.program = fs::path(manifest.program.front()).filename().string();
     for (const ExecutionRecord& r : manifest.executions) records[r.name] = r;
+  } catch (const SchemaError&) {
+    throw;
   } catch (const std::exception& e) {
     tree.problems.push_back({manifest_path, e.what()});
   }
@@ -264,6 +269,7 @@ struct ExecutionSlot {
   Execution execution;
   std::string program;
   std::vector<Problem> problems;
+  std::string schema_error;  // set when a file of it has another schema: the tree is refused
 };
 
 // Reads the executions `names` into `tree` (skipping interrupted ones) on up to 8 threads:
@@ -286,6 +292,8 @@ void read_executions(ArtifactTree& tree, const std::vector<std::string>& names,
       if (slot.execution.record.outcome == "interrupted") continue;  // unfinished: not evidence either way
       try {
         read_execution(tree.root, slot.execution, slot.program, slot.problems);
+      } catch (const SchemaError& e) {
+        slot.schema_error = e.what();
       } catch (const std::exception& e) {  // e.g. a folder that vanished while it was listed
         slot.problems.push_back({tree.root / slot.execution.dir, e.what()});
       }
@@ -297,6 +305,9 @@ void read_executions(ArtifactTree& tree, const std::vector<std::string>& names,
     std::vector<std::jthread> workers;
     for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(work);
     work();
+  }
+  for (ExecutionSlot& slot : slots) {
+    if (!slot.schema_error.empty()) throw SchemaError(slot.schema_error);
   }
   for (ExecutionSlot& slot : slots) {
     if (slot.execution.record.outcome == "interrupted") continue;

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "testscope/artifact_files.hpp"
+
 namespace testscope::analysis {
 
 // "byte 57: syntax error while parsing object - unexpected end of input; expected '}'"
@@ -32,6 +34,29 @@ inline nlohmann::json parse_json_or_throw(const std::string& text) {
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(describe_json_error(e));
   }
+}
+
+// A file written to a schema this testscope does not read (a newer testscope wrote it, or it
+// is not ours). Not a Problem to skip: the whole tree is refused, since guessing at another
+// schema's fields would give wrong verdicts. The CLI reports it with exit code 2.
+class SchemaError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws SchemaError naming `path` when `doc` is an object whose "schema" is not
+// artifact_files::kArtifactSchema. A file without "schema" is taken as schema 1 (the first
+// files written had none).
+inline void check_schema(const nlohmann::json& doc, const std::string& path) {
+  if (!doc.is_object()) return;
+  const auto it = doc.find("schema");
+  if (it == doc.end() ||
+      (it->is_number_integer() && it->get<long long>() == artifact_files::kArtifactSchema)) {
+    return;
+  }
+  throw SchemaError(path + ": written to schema " + it->dump() + ", but this testscope reads schema " +
+                    std::to_string(artifact_files::kArtifactSchema) +
+                    " (docs/artifacts.md); read it with the testscope that wrote it");
 }
 
 }  // namespace testscope::analysis

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/shard.hpp"
+#include "testscope/artifact_files.hpp"
 
 namespace testscope::analysis {
 
@@ -78,7 +79,7 @@ struct RunManifest {
   std::vector<ExecutionRecord> executions;
 };
 
-inline constexpr const char* kRunManifestFile = "testscope-run.json";
+inline constexpr const char* kRunManifestFile = artifact_files::kRunManifestFile;
 
 // Serializes to the JSON of testscope-run.json (schema 1), pretty-printed.
 std::string run_manifest_json(const RunManifest& manifest);

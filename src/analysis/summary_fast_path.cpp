@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "testscope/artifact_files.hpp"
+
 namespace testscope::analysis::detail {
 namespace {
 
@@ -53,6 +55,12 @@ bool read_summary_fast(std::string_view text, TestAttempt& t) {
   // Iterative: no recursion on deep nesting. UTF-8 validated, as nlohmann::json does.
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject()) return false;
+  // Another schema: the general reader names it.
+  if (const auto schema = doc.FindMember("schema");
+      schema != doc.MemberEnd() &&
+      !(schema->value.IsInt() && schema->value.GetInt() == artifact_files::kArtifactSchema)) {
+    return false;
+  }
   const auto test = doc.FindMember("test");
   if (test == doc.MemberEnd() || !test->value.IsObject()) return false;
   const auto full_name = test->value.FindMember("full_name");

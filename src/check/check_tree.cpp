@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "testscope/artifact_files.hpp"
+
 namespace testscope::analysis {
 namespace {
 
@@ -57,7 +59,7 @@ const std::vector<TestRun>& CheckTree::runs(const std::string& full_name) const 
 std::optional<double> CheckTree::metric_value(const TestRun& run, const MetricSelector& selector) {
   auto [slot, fresh] = metrics_.try_emplace(run.folder);
   if (fresh) {
-    const std::filesystem::path path = tree_.root / run.folder / "metrics.prom";
+    const std::filesystem::path path = tree_.root / run.folder / artifact_files::kMetricsFile;
     std::ifstream in(path, std::ios::binary);
     std::stringstream text;
     if (in) text << in.rdbuf();

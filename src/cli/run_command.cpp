@@ -8,6 +8,7 @@
 
 #include "cli/verdict_output.hpp"
 #include "report/report_formats.hpp"
+#include "testscope/artifact_files.hpp"
 #include "writers/file_io.hpp"
 
 namespace testscope::cli {
@@ -80,7 +81,7 @@ int run_command(const runner::RunRequest& request) {
   const auto verdicts = analyse_output(out);
   if (!verdicts) return 2;
   if (const std::string error =
-          detail::write_file_atomic(out / "verdicts.json", analysis::verdicts_json(*verdicts));
+          detail::write_file_atomic(out / artifact_files::kVerdictsFile, analysis::verdicts_json(*verdicts));
       !error.empty()) {
     fmt::print(stderr, "testscope: cannot write {}\n", error);
     return 2;

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "export/export_payloads.hpp"
+#include "otel_env/resource_environment.hpp"
 #include "otlp_http/batch_builder.hpp"
 #include "otlp_http/exporter_config.hpp"
 #include "otlp_http/otlp_http_client.hpp"
-#include "otlp_http/resource_environment.hpp"
 
 namespace testscope::exporting {
 namespace {

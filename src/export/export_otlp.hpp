@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "analysis/artifact_tree.hpp"
+#include "otel_env/key_value_list.hpp"
 #include "otlp_http/exporter_config.hpp"
-#include "otlp_http/key_value_list.hpp"
 
 namespace testscope::exporting {
 

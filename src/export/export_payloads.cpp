@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "analysis/json_errors.hpp"
+#include "testscope/artifact_files.hpp"
 
 namespace testscope::exporting {
 namespace {
@@ -299,7 +300,7 @@ TestPayload read_test_payload(const fs::path& test_dir,
                               const std::string& default_service_name) {
   TestPayload payload;
   std::optional<std::string> resource;
-  const fs::path trace_path = test_dir / "trace.otlp.json";
+  const fs::path trace_path = test_dir / artifact_files::kOtlpTraceFile;
   std::error_code ec;
   if (fs::exists(trace_path, ec)) {
     try {
@@ -316,7 +317,7 @@ TestPayload read_test_payload(const fs::path& test_dir,
       payload.problems.push_back({trace_path, e.what()});
     }
   }
-  const fs::path logs_path = test_dir / "logs.jsonl";
+  const fs::path logs_path = test_dir / artifact_files::kLogsFile;
   if (!fs::exists(logs_path, ec)) return payload;
   const auto text = read_text(logs_path);
   if (!text) {

@@ -12,7 +12,7 @@
 
 #include "analysis/artifact_tree.hpp"
 #include "analysis/run_manifest.hpp"
-#include "otlp_http/key_value_list.hpp"
+#include "otel_env/key_value_list.hpp"
 
 namespace testscope::exporting {
 

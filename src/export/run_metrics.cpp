@@ -17,6 +17,7 @@
 
 #include "analysis/prom_text.hpp"
 #include "export/run_metrics_own.hpp"
+#include "testscope/artifact_files.hpp"
 
 namespace testscope::exporting {
 namespace {
@@ -216,7 +217,7 @@ RunMetrics aggregate_run_metrics(const ArtifactTree& tree, const Verdicts& verdi
   for (const Execution& execution : tree.executions) {
     const fs::path dir = execution.dir.empty() ? fs::path() : fs::path(execution.dir);
     for (const TestAttempt& test : execution.tests) {
-      const fs::path relative = dir / "tests" / test.id / "metrics.prom";
+      const fs::path relative = dir / "tests" / test.id / artifact_files::kMetricsFile;
       std::error_code ec;
       if (!fs::exists(tree.root / relative, ec)) continue;
       std::string error;

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "otlp_http/environment.hpp"
+#include "otel_env/environment.hpp"
 #include "otlp_http/exporter_config.hpp"
 #include "testscope/artifacts.hpp"
 

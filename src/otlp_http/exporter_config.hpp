@@ -20,9 +20,9 @@
 #include <string_view>
 #include <vector>
 
+#include "otel_env/environment.hpp"
+#include "otel_env/key_value_list.hpp"
 #include "otlp_http/batch_builder.hpp"
-#include "otlp_http/environment.hpp"
-#include "otlp_http/key_value_list.hpp"
 #include "otlp_http/retry.hpp"
 #include "otlp_http/signal.hpp"
 

@@ -20,6 +20,7 @@
 #include "report/html_timeline.hpp"
 #include "report/report_formats.hpp"
 #include "report/report_template.hpp"
+#include "testscope/artifact_files.hpp"
 
 namespace testscope::html_report {
 namespace {
@@ -173,8 +174,9 @@ MetricValues read_metrics(const fs::path& file) {
 }
 
 json metrics_json(const fs::path& failing_dir, const std::optional<fs::path>& passing_dir) {
-  const MetricValues failing = read_metrics(failing_dir / "metrics.prom");
-  const MetricValues passing = passing_dir ? read_metrics(*passing_dir / "metrics.prom") : MetricValues{};
+  const MetricValues failing = read_metrics(failing_dir / artifact_files::kMetricsFile);
+  const MetricValues passing =
+      passing_dir ? read_metrics(*passing_dir / artifact_files::kMetricsFile) : MetricValues{};
   std::map<std::string, std::pair<json, json>> rows;
   for (const auto& [series, value] : failing.values) rows[series].first = fmt::format("{}", value);
   for (const auto& [series, value] : passing.values) rows[series].second = fmt::format("{}", value);
@@ -201,7 +203,7 @@ json execution_json(const std::string& role, const std::string& execution, const
   out["duration_ns"] = duration_ns;
   out["message"] = message;
   if (with_timeline) {
-    out["timeline"] = timeline_json(tree.root / artifacts / "trace.chrome.json", options);
+    out["timeline"] = timeline_json(tree.root / artifacts / artifact_files::kChromeTraceFile, options);
   } else {
     out["timeline"] =
         json{{"error", "the whole program: no per-test trace (see the execution's output.log)"}};
@@ -234,7 +236,7 @@ json detail_json(const TestVerdict& v, const std::string& anchor, const analysis
   const analysis::FailingAttempt* failing = v.failing.empty() ? nullptr : &v.failing.front();
   for (const analysis::FailingAttempt& attempt : v.failing) {
     std::error_code error;
-    if (is_test && fs::exists(tree.root / attempt.artifacts / "trace.chrome.json", error)) {
+    if (is_test && fs::exists(tree.root / attempt.artifacts / artifact_files::kChromeTraceFile, error)) {
       failing = &attempt;
       break;
     }

@@ -7,6 +7,7 @@
 
 #include "recorder/clock.hpp"
 #include "runner/run_loop.hpp"
+#include "testscope/artifact_files.hpp"
 #include "writers/file_io.hpp"
 
 namespace testscope::runner {
@@ -38,7 +39,7 @@ std::string prepare_out(const fs::path& out) {
   std::error_code ec;
   if (fs::exists(out / analysis::kRunManifestFile)) {
     fs::remove_all(out / "runs", ec);
-    fs::remove(out / "verdicts.json", ec);
+    fs::remove(out / artifact_files::kVerdictsFile, ec);
     fs::remove(out / analysis::kRunManifestFile, ec);
   } else if (fs::is_directory(out / "runs") && !fs::is_empty(out / "runs")) {
     return fmt::format("{}: already holds runs/ but no {}; choose another --out or remove it", out.string(),

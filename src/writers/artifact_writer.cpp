@@ -7,8 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "otlp_http/environment.hpp"
-#include "otlp_http/resource_environment.hpp"
+#include "otel_env/environment.hpp"
+#include "otel_env/resource_environment.hpp"
+#include "testscope/artifact_files.hpp"
 #include "testscope/artifacts.hpp"
 #include "writers/file_io.hpp"
 
@@ -115,7 +116,7 @@ std::string ArtifactWriter::test_dir(const TestRecord& record) const {
 
 std::string ArtifactWriter::write_run(const RunInfo& run) const {
   try {
-    return detail::write_file_atomic(std::filesystem::path(root_) / "run.json", run_json(run));
+    return detail::write_file_atomic(std::filesystem::path(root_) / artifact_files::kRunFile, run_json(run));
   } catch (const std::exception& e) {
     return std::string("writing run.json: ") + e.what();
   }
@@ -124,14 +125,18 @@ std::string ArtifactWriter::write_run(const RunInfo& run) const {
 std::string ArtifactWriter::write_test(const TestRecord& record, const RunInfo& run) const {
   try {
     const std::filesystem::path dir = test_dir(record);
-    std::string error = detail::write_file_atomic(dir / "trace.otlp.json", otlp_json(record, run));
+    std::string error =
+        detail::write_file_atomic(dir / artifact_files::kOtlpTraceFile, otlp_json(record, run));
     if (error.empty()) {
-      error = detail::write_file_atomic(dir / "trace.chrome.json", chrome_trace_json(record, run));
+      error =
+          detail::write_file_atomic(dir / artifact_files::kChromeTraceFile, chrome_trace_json(record, run));
     }
-    if (error.empty()) error = detail::write_file_atomic(dir / "metrics.prom", metrics_prom(record));
-    if (error.empty()) error = detail::write_file_atomic(dir / "logs.jsonl", logs_jsonl(record));
+    if (error.empty())
+      error = detail::write_file_atomic(dir / artifact_files::kMetricsFile, metrics_prom(record));
+    if (error.empty()) error = detail::write_file_atomic(dir / artifact_files::kLogsFile, logs_jsonl(record));
     // summary.json last: its presence says the test's artifacts are complete.
-    if (error.empty()) error = detail::write_file_atomic(dir / "summary.json", summary_json(record));
+    if (error.empty())
+      error = detail::write_file_atomic(dir / artifact_files::kSummaryFile, summary_json(record));
     return error;
   } catch (const std::exception& e) {
     return std::string("writing artifacts of ") + record.test.full_name() + ": " + e.what();

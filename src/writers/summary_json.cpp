@@ -1,4 +1,5 @@
 // summary.json: one test's outcome, failures, identity and counts (docs/artifacts.md).
+#include "testscope/artifact_files.hpp"
 #include "testscope/artifacts.hpp"
 #include "writers/json_util.hpp"
 
@@ -147,13 +148,13 @@ std::string summary_json(const TestRecord& record) {
   w.Key("artifacts");
   w.StartObject();
   w.Key("otlp");
-  w.String("trace.otlp.json");
+  w.String(artifact_files::kOtlpTraceFile);
   w.Key("chrome");
-  w.String("trace.chrome.json");
+  w.String(artifact_files::kChromeTraceFile);
   w.Key("logs");
-  w.String("logs.jsonl");
+  w.String(artifact_files::kLogsFile);
   w.Key("metrics");
-  w.String("metrics.prom");
+  w.String(artifact_files::kMetricsFile);
   w.EndObject();
   w.EndObject();
   return {buffer.GetString(), buffer.GetSize()};

@@ -138,6 +138,52 @@ TEST_F(CliTest, ReportOnAFolderWithoutExecutionsIsAnInputError) {
   EXPECT_NE(r.err.find("no executions"), std::string::npos) << r.err;
 }
 
+// The neutral variables every front applies, beside GoogleTest's own for programs not linked
+// with testscope; a program's own value of them is replaced.
+TEST_F(CliTest, ShardAndShuffleReachTheProgramAsEnvironment) {
+  const Result r = testscope({"run", "-n", "2", "--shard", "2/3", "--shuffle", "--seed", "99999", "--",
+                              "/bin/sh", "-c", "env > \"$TESTSCOPE_ARTIFACTS/env.txt\""},
+                             {"TESTSCOPE_SHARD=9/9"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;  // exited 0: the whole program passed, without run.json
+  for (const auto& [execution, seed] : {std::pair{"1", "99999"}, std::pair{"2", "1"}}) {
+    const std::string env = slurp(dir() / "testscope-out/runs" / execution / "env.txt");
+    EXPECT_NE(env.find("\nTESTSCOPE_SHARD=2/3\n"), std::string::npos) << env;
+    EXPECT_EQ(env.find("TESTSCOPE_SHARD=9/9"), std::string::npos) << env;
+    EXPECT_NE(env.find("\nTESTSCOPE_SHUFFLE_SEED=" + std::string(seed) + "\n"), std::string::npos) << env;
+    EXPECT_NE(env.find("\nGTEST_TOTAL_SHARDS=3\n"), std::string::npos) << env;
+    EXPECT_NE(env.find("\nGTEST_SHARD_INDEX=1\n"), std::string::npos) << env;
+    EXPECT_NE(env.find("\nGTEST_SHUFFLE=1\n"), std::string::npos) << env;
+    EXPECT_NE(env.find("\nGTEST_RANDOM_SEED=" + std::string(seed) + "\n"), std::string::npos) << env;
+  }
+  EXPECT_EQ(read_json("testscope-out/testscope-run.json")["options"]["seed"], 99999);
+}
+
+// A tree written to another schema is refused whole, naming the file, instead of guessed at.
+TEST_F(CliTest, AnotherSchemaIsRefusedWithTheFileNamed) {
+  ASSERT_EQ(testscope({"run", "-n", "2", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Passes"}).exit_code,
+            0);
+  const fs::path summary = dir() / "testscope-out/runs/2/tests/Cli.Passes/summary.json";
+  json doc = json::parse(slurp(summary));
+  doc["schema"] = 2;
+  write_file(summary, doc.dump());
+  Result r = testscope({"report", "testscope-out"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.err.find("runs/2/tests/Cli.Passes/summary.json: written to schema 2, but this testscope reads "
+                       "schema 1"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "");
+
+  doc["schema"] = 1;
+  write_file(summary, doc.dump());
+  json manifest = read_json("testscope-out/testscope-run.json");
+  manifest["schema"] = "two";
+  write_file(dir() / "testscope-out/testscope-run.json", manifest.dump());
+  r = testscope({"report", "testscope-out", "--format", "json"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.err.find("testscope-run.json: written to schema \"two\""), std::string::npos) << r.err;
+}
+
 #ifdef PROMO_TESTS
 TEST_F(CliTest, PromoExampleTwentyTimes) {
   const Result r = testscope({"run", "-n", "20", "-j", "4", "--", PROMO_TESTS});

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "otel_env/key_value_list.hpp"
+#include "otel_env/resource_environment.hpp"
 #include "otlp_http/batch_builder.hpp"
 #include "otlp_http/exporter_config.hpp"
 #include "otlp_http/gzip.hpp"
-#include "otlp_http/key_value_list.hpp"
 #include "otlp_http/otlp_http_client.hpp"
-#include "otlp_http/resource_environment.hpp"
 #include "otlp_http/retry.hpp"
 
 namespace {

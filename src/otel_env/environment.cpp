@@ -1,4 +1,4 @@
-#include "otlp_http/environment.hpp"
+#include "otel_env/environment.hpp"
 
 #include <cstdlib>
 #include <utility>

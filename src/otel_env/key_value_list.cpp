@@ -1,4 +1,4 @@
-#include "otlp_http/key_value_list.hpp"
+#include "otel_env/key_value_list.hpp"
 
 #include <algorithm>
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "otlp_http/environment.hpp"
-#include "otlp_http/key_value_list.hpp"
+#include "otel_env/environment.hpp"
+#include "otel_env/key_value_list.hpp"
 
 namespace testscope::otlp {
 

@@ -1,4 +1,4 @@
-#include "otlp_http/resource_environment.hpp"
+#include "otel_env/resource_environment.hpp"
 
 namespace testscope::otlp {
 
