@@ -9,18 +9,12 @@
 namespace testscope::analysis {
 namespace {
 
-// Position of `verdict` in the report's order; unknown verdicts go last.
-std::size_t verdict_rank(const std::string& verdict) {
-  static constexpr std::array<std::string_view, 6> kOrder = {"flaky",  "crashed", "timed out",
-                                                             "failed", "passed",  "skipped"};
-  return static_cast<std::size_t>(std::find(kOrder.begin(), kOrder.end(), verdict) - kOrder.begin());
-}
+constexpr std::array<std::string_view, 6> kVerdictNames = {"flaky",  "crashed", "timed out",
+                                                           "failed", "passed",  "skipped"};
 
 // The report's order: by verdict, then the highest failure rate first, then by name.
 bool report_order(const TestVerdict& a, const TestVerdict& b) {
-  const std::size_t ra = verdict_rank(a.verdict);
-  const std::size_t rb = verdict_rank(b.verdict);
-  if (ra != rb) return ra < rb;
+  if (a.verdict != b.verdict) return a.verdict < b.verdict;
   if (a.failure_rate != b.failure_rate) return a.failure_rate > b.failure_rate;
   return a.name < b.name;
 }
@@ -51,17 +45,17 @@ void add_attempt(TestVerdict& v, const std::string& outcome, FailingAttempt fail
 
 void finish(TestVerdict& v) {
   if (v.runs == 0) {
-    v.verdict = "skipped";
+    v.verdict = Verdict::kSkipped;
   } else if (v.timeouts > 0) {
-    v.verdict = "timed out";
+    v.verdict = Verdict::kTimedOut;
   } else if (v.crashes > 0) {
-    v.verdict = "crashed";
+    v.verdict = Verdict::kCrashed;
   } else if (v.failures == 0) {
-    v.verdict = "passed";
+    v.verdict = Verdict::kPassed;
   } else if (v.failures == v.runs) {
-    v.verdict = "failed";
+    v.verdict = Verdict::kFailed;
   } else {
-    v.verdict = "flaky";
+    v.verdict = Verdict::kFlaky;
   }
   v.failure_rate = v.runs > 0 ? static_cast<double>(v.failures) / v.runs : 0;
   v.ci95 = wilson_interval(v.failures, v.runs);
@@ -120,6 +114,14 @@ void add_execution(const Execution& e, std::map<std::string, TestVerdict>& tests
 
 }  // namespace
 
+std::string_view verdict_name(Verdict verdict) { return kVerdictNames.at(static_cast<std::size_t>(verdict)); }
+
+std::optional<Verdict> parse_verdict(std::string_view name) {
+  const auto it = std::find(kVerdictNames.begin(), kVerdictNames.end(), name);
+  if (it == kVerdictNames.end()) return std::nullopt;
+  return static_cast<Verdict>(it - kVerdictNames.begin());
+}
+
 std::string signal_name(int signal) {
   const char* abbrev = sigabbrev_np(signal);
   return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(signal);
@@ -152,7 +154,7 @@ Verdicts compute_verdicts(const ArtifactTree& tree) {
 
 int verdicts_exit_code(const Verdicts& verdicts) {
   for (const TestVerdict& v : verdicts.tests) {
-    if (v.verdict != "passed" && v.verdict != "skipped" && v.quarantine.empty()) return 1;
+    if (!verdict_is_clean(v.verdict) && v.quarantine.empty()) return 1;
   }
   return 0;
 }

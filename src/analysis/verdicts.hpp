@@ -9,12 +9,30 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analysis/artifact_tree.hpp"
 #include "analysis/verdict_stats.hpp"
 
 namespace testscope::analysis {
+
+// The verdict on a test over its executions, in the order reports list them: flaky (failed
+// some runs, passed others), crashed or timed out (any run ended so), failed (every run),
+// passed (never failed), skipped (never ran).
+enum class Verdict { kFlaky, kCrashed, kTimedOut, kFailed, kPassed, kSkipped };
+
+// The name reports, verdicts.json and rules use: "flaky", "crashed", "timed out", "failed",
+// "passed", "skipped".
+std::string_view verdict_name(Verdict verdict);
+
+// The verdict named `name` (as verdict_name gives it); nullopt for any other text.
+std::optional<Verdict> parse_verdict(std::string_view name);
+
+// passed or skipped: nothing to look at.
+inline bool verdict_is_clean(Verdict verdict) {
+  return verdict == Verdict::kPassed || verdict == Verdict::kSkipped;
+}
 
 // One run of a test (or of the program) that did not pass. Plain data.
 struct FailingAttempt {
@@ -30,11 +48,11 @@ struct TestVerdict {
   std::string name;  // full name, or the program's file name for kind "program"
   std::string suite;
   std::string case_name;
-  std::string id;       // folder name under tests/ ("" for the program)
-  std::string kind;     // "test" | "program"
-  std::string verdict;  // flaky | crashed | timed out | failed | passed | skipped
-  int runs = 0;         // attempts that ran (skips excluded)
-  int failures = 0;     // fails + crashes + timeouts
+  std::string id;    // folder name under tests/ ("" for the program)
+  std::string kind;  // "test" | "program"
+  Verdict verdict = Verdict::kSkipped;
+  int runs = 0;      // attempts that ran (skips excluded)
+  int failures = 0;  // fails + crashes + timeouts
   int fails = 0, crashes = 0, timeouts = 0, skips = 0;
   double failure_rate = 0;
   Interval ci95;

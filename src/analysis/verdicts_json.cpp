@@ -30,7 +30,7 @@ std::string verdicts_json(const Verdicts& verdicts) {
         {{"name", v.name},
          {"kind", v.kind},
          {"id", v.id},
-         {"verdict", v.verdict},
+         {"verdict", verdict_name(v.verdict)},
          {"runs", v.runs},
          {"failures", v.failures},
          {"outcomes", {{"fail", v.fails}, {"crash", v.crashes}, {"timeout", v.timeouts}, {"skip", v.skips}}},

@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analysis/verdicts.hpp"
 #include "check/metric_selector.hpp"
 
 namespace testscope::analysis {
@@ -94,7 +95,7 @@ struct Rule {
 
   // kVerdict: the verdicts that fire (as `testscope report` names them), and the failure
   // rate the test must be above.
-  std::vector<std::string> verdicts = {"flaky"};
+  std::vector<analysis::Verdict> verdicts = {analysis::Verdict::kFlaky};
   double failure_rate_above = 0;
   // kMetric: the samples summed per execution, and how executions are combined.
   MetricSelector metric;

@@ -226,9 +226,10 @@ class Evaluator {
     Finding f = base(rule, v);
     f.value = v.failure_rate;
     f.limit = rule.failure_rate_above;
-    f.summary = fmt::format("{}: failed {} of {} executions ({}, 95% CI {}-{}){}", v.verdict, v.failures,
-                            v.runs, percent(v.failure_rate), percent(v.ci95.low), percent(v.ci95.high),
-                            rule.failure_rate_above > 0 ? ", above " + percent(rule.failure_rate_above) : "");
+    f.summary =
+        fmt::format("{}: failed {} of {} executions ({}, 95% CI {}-{}){}", verdict_name(v.verdict),
+                    v.failures, v.runs, percent(v.failure_rate), percent(v.ci95.low), percent(v.ci95.high),
+                    rule.failure_rate_above > 0 ? ", above " + percent(rule.failure_rate_above) : "");
     failing_evidence(f, v);
     return f;
   }

@@ -39,7 +39,10 @@ constexpr std::array<std::string_view, 4> kDurationKeys = {"percentile", "above_
                                                            "above_baseline_by_ms"};
 constexpr std::array<std::string_view, 2> kGuardKeys = {"min_executions", "mass_failure_fraction"};
 constexpr std::array<std::string_view, 2> kTopKeys = {"rule", "guards"};
-constexpr std::array<std::string_view, 4> kVerdictNames = {"flaky", "failed", "crashed", "timed out"};
+// The verdicts a rule may fire on (passed and skipped are nothing to alert on).
+constexpr std::array<analysis::Verdict, 4> kRuleVerdicts = {
+    analysis::Verdict::kFlaky, analysis::Verdict::kFailed, analysis::Verdict::kCrashed,
+    analysis::Verdict::kTimedOut};
 
 template <typename List>
 bool contains(const List& keys, std::string_view key) {
@@ -349,10 +352,11 @@ void read_thresholds(Checker& check, const toml::table& table, Rule& rule, std::
 
 void read_verdict_keys(Checker& check, const toml::table& table, Rule& rule) {
   if (const toml::node* node = table.get("verdicts"); node != nullptr) {
-    std::vector<std::string> verdicts;
+    std::vector<analysis::Verdict> verdicts;
     const auto one = [&](const toml::node& item) {
-      if (item.is_string() && contains(kVerdictNames, item.ref<std::string>())) {
-        verdicts.push_back(item.ref<std::string>());
+      const auto verdict = item.is_string() ? analysis::parse_verdict(item.ref<std::string>()) : std::nullopt;
+      if (verdict && std::find(kRuleVerdicts.begin(), kRuleVerdicts.end(), *verdict) != kRuleVerdicts.end()) {
+        verdicts.push_back(*verdict);
         return;
       }
       check.error(item, fmt::format(R"('verdicts' holds "flaky", "failed", "crashed" or "timed out", not {})",

@@ -127,7 +127,7 @@ struct TestFamilies {
       add_gauge(ci, {test, {"bound", "low"}}, v.ci95.low);
       add_gauge(ci, {test, {"bound", "high"}}, v.ci95.high);
     }
-    add_gauge(verdict, {test, {"verdict", v.verdict}}, 1);
+    add_gauge(verdict, {test, {"verdict", std::string(analysis::verdict_name(v.verdict))}}, 1);
     if (!v.quarantine.empty()) add_gauge(quarantined, {test}, 1);
   }
 };

@@ -55,7 +55,8 @@ std::string execution_summary(const analysis::Verdicts& verdicts) {
 }
 
 // The CSS class of a verdict: "v-flaky", "v-timed-out".
-std::string verdict_class(std::string verdict) {
+std::string verdict_class(analysis::Verdict kind) {
+  std::string verdict(analysis::verdict_name(kind));
   std::replace(verdict.begin(), verdict.end(), ' ', '-');
   return "v-" + verdict;
 }
@@ -80,8 +81,8 @@ std::string table_rows(const analysis::Verdicts& verdicts,
         "<tr class=\"verdict-row {}\"><td class=\"verdict\"><span class=\"badge\">{}</span></td>"
         "<td class=\"test\">{}</td><td class=\"num runs\">{}</td><td class=\"num failures\">{}</td>"
         "<td class=\"num rate\">{}</td><td class=\"ci\">{}</td><td class=\"quarantine\">{}</td></tr>\n",
-        verdict_class(v.verdict), escape_html(v.verdict), name, v.runs, v.failures, percent(v.failure_rate),
-        ci, escape_html(note));
+        verdict_class(v.verdict), escape_html(analysis::verdict_name(v.verdict)), name, v.runs, v.failures,
+        percent(v.failure_rate), ci, escape_html(note));
   }
   return rows;
 }
@@ -223,7 +224,7 @@ json detail_json(const TestVerdict& v, const std::string& anchor, const analysis
   json out = json::object();
   out["anchor"] = anchor;
   out["name"] = display_name(v);
-  out["verdict"] = v.verdict;
+  out["verdict"] = analysis::verdict_name(v.verdict);
   out["verdict_class"] = verdict_class(v.verdict);
   out["runs"] = v.runs;
   out["failures"] = v.failures;

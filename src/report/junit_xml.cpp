@@ -79,7 +79,7 @@ void properties(std::string& out, const TestVerdict& v, const std::string& root)
   const auto property = [&out](const std::string& key, const std::string& value) {
     out += fmt::format("        <property name=\"testscope.{}\" value=\"{}\"/>\n", key, xml(value));
   };
-  property("verdict", v.verdict);
+  property("verdict", std::string(verdict_name(v.verdict)));
   property("runs", std::to_string(v.runs));
   property("failures", std::to_string(v.failures));
   property("failure_rate", fmt::format("{:.6f}", v.failure_rate));
@@ -105,7 +105,7 @@ void testcase(std::string& out, const TestVerdict& v, const std::string& root) {
   const bool quarantined = !v.quarantine.empty() && v.failures > 0;
   if (quarantined) {
     out += fmt::format("      <skipped message=\"QUARANTINED: {}\"/>\n", xml(v.quarantine));
-  } else if (v.verdict == "skipped") {
+  } else if (v.verdict == Verdict::kSkipped) {
     out += "      <skipped/>\n";
   }
   const bool also_passed = quarantined || v.failures < v.runs;
@@ -144,7 +144,7 @@ std::string format_junit(const Verdicts& verdicts, const std::string& root) {
     for (const TestVerdict* v : tests) {
       ++c.tests;
       const bool quarantined = !v->quarantine.empty() && v->failures > 0;
-      if (v->verdict == "skipped" || quarantined) ++c.skipped;
+      if (v->verdict == Verdict::kSkipped || quarantined) ++c.skipped;
       if (!quarantined && v->failures > 0 && v->failures == v->runs) {
         ++(v->failing.front().outcome == "fail" ? c.failures : c.errors);
       }

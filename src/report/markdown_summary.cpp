@@ -21,14 +21,14 @@ std::string cell(const std::string& text) {
   return out;
 }
 
-std::string icon(const std::string& verdict) {
-  if (verdict == "passed") return "✅";
-  if (verdict == "flaky") return "⚠️";
-  if (verdict == "skipped") return "⏭️";
+std::string icon(Verdict verdict) {
+  if (verdict == Verdict::kPassed) return "✅";
+  if (verdict == Verdict::kFlaky) return "⚠️";
+  if (verdict == Verdict::kSkipped) return "⏭️";
   return "❌";
 }
 
-bool passed_or_skipped(const TestVerdict& v) { return v.verdict == "passed" || v.verdict == "skipped"; }
+bool passed_or_skipped(const TestVerdict& v) { return verdict_is_clean(v.verdict); }
 
 // One table row for test `v`.
 std::string table_row(const TestVerdict& v, const std::string& root) {
@@ -38,7 +38,8 @@ std::string table_row(const TestVerdict& v, const std::string& root) {
   const std::string artifacts =
       v.failures > 0 ? fmt::format("`{}`", detail::joined(root, v.example_artifacts)) : std::string();
   const std::string verdict =
-      v.quarantine.empty() ? v.verdict : v.verdict + " (quarantined: " + cell(v.quarantine) + ")";
+      v.quarantine.empty() ? std::string(verdict_name(v.verdict))
+                           : fmt::format("{} (quarantined: {})", verdict_name(v.verdict), cell(v.quarantine));
   return fmt::format("| {} {} | {} | {} | {} | {} | {} |\n", icon(v.verdict), verdict,
                      cell(detail::display_name(v)), v.runs, v.failures, rate, artifacts);
 }

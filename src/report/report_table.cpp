@@ -16,24 +16,24 @@ using detail::display_name;
 using detail::joined;
 using detail::percent;
 
-fmt::text_style verdict_style(const std::string& verdict) {
-  if (verdict == "flaky") return fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold;
-  if (verdict == "passed") return fmt::fg(fmt::terminal_color::green);
-  if (verdict == "skipped") return fmt::emphasis::faint;
+fmt::text_style verdict_style(Verdict verdict) {
+  if (verdict == Verdict::kFlaky) return fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold;
+  if (verdict == Verdict::kPassed) return fmt::fg(fmt::terminal_color::green);
+  if (verdict == Verdict::kSkipped) return fmt::emphasis::faint;
   return fmt::fg(fmt::terminal_color::red) | fmt::emphasis::bold;
 }
 
 }  // namespace
 
 std::string verdict_counts(const Verdicts& verdicts) {
-  std::vector<std::pair<std::string, int>> counts;
+  std::vector<std::pair<Verdict, int>> counts;
   for (const TestVerdict& v : verdicts.tests) {
     if (counts.empty() || counts.back().first != v.verdict) counts.emplace_back(v.verdict, 0);
     ++counts.back().second;
   }
   std::string text;
   for (const auto& [verdict, count] : counts) {
-    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", count, verdict);
+    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", count, verdict_name(verdict));
   }
   return text;
 }
@@ -41,6 +41,7 @@ std::string verdict_counts(const Verdicts& verdicts) {
 std::string format_table(const Verdicts& verdicts, const std::string& root, bool colour) {
   struct Row {
     std::string verdict, name, runs, failures, rate, ci, note;
+    Verdict kind = Verdict::kSkipped;
   };
   std::vector<Row> rows;
   rows.push_back({"VERDICT", "TEST", "RUNS", "FAILS", "RATE", "95% CI", "ARTIFACTS"});
@@ -52,9 +53,9 @@ std::string format_table(const Verdicts& verdicts, const std::string& root, bool
       note = joined(root, v.example_artifacts);
     }
     if (!v.quarantine.empty() && v.failures > 0) note = fmt::format("QUARANTINED {}; {}", v.quarantine, note);
-    rows.push_back({v.verdict, display_name(v), std::to_string(v.runs), std::to_string(v.failures),
-                    percent(v.failure_rate), fmt::format("{}-{}", percent(v.ci95.low), percent(v.ci95.high)),
-                    note});
+    rows.push_back({std::string(verdict_name(v.verdict)), display_name(v), std::to_string(v.runs),
+                    std::to_string(v.failures), percent(v.failure_rate),
+                    fmt::format("{}-{}", percent(v.ci95.low), percent(v.ci95.high)), note, v.verdict});
   }
   std::array<std::size_t, 6> w = {};  // column widths; the last column (note) is not padded
   for (const Row& r : rows) {
@@ -66,7 +67,7 @@ std::string format_table(const Verdicts& verdicts, const std::string& root, bool
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const Row& r = rows[i];
     std::string verdict = fmt::format("{:<{}}", r.verdict, w[0]);
-    if (colour && i > 0) verdict = fmt::format(verdict_style(r.verdict), "{}", verdict);
+    if (colour && i > 0) verdict = fmt::format(verdict_style(r.kind), "{}", verdict);
     std::string line = fmt::format("{}  {:<{}}  {:>{}}  {:>{}}  {:>{}}  {:<{}}  {}", verdict, r.name, w[1],
                                    r.runs, w[2], r.failures, w[3], r.rate, w[4], r.ci, w[5], r.note);
     while (!line.empty() && line.back() == ' ') line.pop_back();

@@ -89,7 +89,8 @@ above_baseline_by_ms = 1.5
   EXPECT_EQ(verdict.description, "the promo race, see #12");
   EXPECT_EQ(verdict.tests, (std::vector<std::string>{"PromoRace.*", "Promo?.Other"}));
   EXPECT_EQ(verdict.exclude, (std::vector<std::string>{"PromoRace.Atomic*"}));
-  EXPECT_EQ(verdict.verdicts, (std::vector<std::string>{"flaky", "crashed"}));
+  EXPECT_EQ(verdict.verdicts,
+            (std::vector<analysis::Verdict>{analysis::Verdict::kFlaky, analysis::Verdict::kCrashed}));
   EXPECT_DOUBLE_EQ(verdict.failure_rate_above, 0.01);
   EXPECT_EQ(verdict.min_executions, 20);
   ASSERT_TRUE(verdict.quarantine.has_value());
@@ -131,7 +132,7 @@ TEST(RulesParse, DefaultsAreDocumented) {
   EXPECT_EQ(r.rules.guards.min_executions, 10);
   EXPECT_DOUBLE_EQ(r.rules.guards.mass_failure_fraction, 0.5);
   const Rule& verdict = r.rules.rules[0];
-  EXPECT_EQ(verdict.verdicts, std::vector<std::string>{"flaky"});
+  EXPECT_EQ(verdict.verdicts, std::vector<analysis::Verdict>{analysis::Verdict::kFlaky});
   EXPECT_EQ(verdict.failure_rate_above, 0);
   EXPECT_EQ(verdict.min_executions, 1);
   EXPECT_EQ(verdict.quarantine->expires_days, 14);

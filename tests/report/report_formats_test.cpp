@@ -50,7 +50,7 @@ TEST(Verdicts, FixtureTreeCounts) {
   EXPECT_EQ(v.executions.crashed, 1);  // runs/10: run.json never finished
 
   const TestVerdict& flaky = find(v, "Demo.Flaky");
-  EXPECT_EQ(flaky.verdict, "flaky");
+  EXPECT_EQ(testscope::analysis::verdict_name(flaky.verdict), "flaky");
   EXPECT_EQ(flaky.runs, 9);
   EXPECT_EQ(flaky.failures, 2);
   ASSERT_EQ(flaky.failing.size(), 2U);
@@ -59,24 +59,24 @@ TEST(Verdicts, FixtureTreeCounts) {
   EXPECT_FALSE(flaky.rules_out_above.has_value());
 
   const TestVerdict& passes = find(v, "Demo.Passes");
-  EXPECT_EQ(passes.verdict, "passed");
+  EXPECT_EQ(testscope::analysis::verdict_name(passes.verdict), "passed");
   EXPECT_EQ(passes.runs, 9);  // runs/5's summary.json is truncated
   ASSERT_TRUE(passes.rules_out_above.has_value());
   EXPECT_NEAR(*passes.rules_out_above, 1 - std::pow(0.05, 1.0 / 9), 1e-12);
 
   const TestVerdict& fails = find(v, "Demo.AlwaysFails");
-  EXPECT_EQ(fails.verdict, "failed");
+  EXPECT_EQ(testscope::analysis::verdict_name(fails.verdict), "failed");
   EXPECT_EQ(fails.runs, 9);
   EXPECT_EQ(fails.failures, 9);
 
   const TestVerdict& program = find(v, "demo_tests");
   EXPECT_EQ(program.kind, "program");
-  EXPECT_EQ(program.verdict, "crashed");
+  EXPECT_EQ(testscope::analysis::verdict_name(program.verdict), "crashed");
   EXPECT_EQ(program.runs, 10);
   EXPECT_EQ(program.crashes, 1);
   EXPECT_EQ(program.example_artifacts, "runs/10");
 
-  EXPECT_EQ(v.tests.front().verdict, "flaky");  // flaky first
+  EXPECT_EQ(testscope::analysis::verdict_name(v.tests.front().verdict), "flaky");  // flaky first
   EXPECT_EQ(verdicts_exit_code(v), 1);
 }
 
@@ -121,7 +121,7 @@ TEST(Verdicts, MissingTreeIsAnError) {
 TEST(Verdicts, SingleExecutionRoot) {
   const Verdicts v = compute_verdicts(load_artifact_tree(verdicts_tree() / "runs/3"));
   EXPECT_EQ(v.executions.total, 1);
-  EXPECT_EQ(find(v, "Demo.Flaky").verdict, "failed");
+  EXPECT_EQ(testscope::analysis::verdict_name(find(v, "Demo.Flaky").verdict), "failed");
   EXPECT_EQ(find(v, "Demo.Flaky").example_artifacts, "tests/Demo.Flaky");
 }
 
