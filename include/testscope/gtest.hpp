@@ -38,29 +38,32 @@
 // run regardless. So do an occupied port and a Pushgateway or OTLP endpoint that cannot be
 // reached: a `testscope: warning:` line names the port or URL and the reason, and the
 // results and exit code stay GoogleTest's.
+//
+// `testscope run --shard/--shuffle` reaches the program as TESTSCOPE_SHARD=I/N and
+// TESTSCOPE_SHUFFLE_SEED=S (testscope/harness.hpp). This front maps them to GoogleTest's own
+// sharding (GTEST_TOTAL_SHARDS=N, GTEST_SHARD_INDEX=I-1, set before RUN_ALL_TESTS(), over any
+// values already there) and to --gtest_shuffle with --gtest_random_seed=R, R being S modulo
+// 99999 with 0 taken as 99999 (GoogleTest's seeds are 1..99999; S itself when it is in that
+// range). run.json's random_seed records R. A bad value gets a warning and is ignored.
+//
+// The session behind all this is testscope::TestSession (testscope/harness.hpp), shared by
+// every framework's front; the types below are its types under their GoogleTest names.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "testscope/harness.hpp"
+
 namespace testscope::gtest {
 
-enum class ConsoleMode { kNever, kFailed, kAlways };
-
+using ConsoleMode = testscope::ConsoleMode;
 // What the flags and environment variables ask for. A plain value type.
-struct Options {
-  std::string artifacts_dir;  // empty: no files, console only
-  ConsoleMode console = ConsoleMode::kFailed;
-  std::string metrics_filter;   // console metrics section: names starting with this; empty: all
-  std::string metrics_address;  // "127.0.0.1:9464": serve /metrics there; empty: no endpoint
-  std::string pushgateway_url;  // push to this Pushgateway at program end; empty: no push
-  bool otlp = false;            // send each test's trace over OTLP/HTTP when it ends
-  std::string otlp_endpoint;    // its base URL; empty: OTEL_EXPORTER_OTLP_* or http://localhost:4318
-  std::string quarantine_file;  // empty: testscope-quarantine.toml here, else beside the program
-};
+using Options = testscope::SessionOptions;
 
 // Reads TESTSCOPE_* variables, then --testscope_* flags, removing those flags from argv.
 // Problems (unknown flags, bad values) are appended to `warnings`; never throws.
+// testscope::parse_options with FlagStyle::kUnderscore.
 Options parse_options(int* argc, char** argv, std::vector<std::string>* warnings);
 
 // Parses the options (as above), prints any warnings, and appends testscope's listener to
@@ -68,7 +71,8 @@ Options parse_options(int* argc, char** argv, std::vector<std::string>* warnings
 // timeline is printed right after its "[  FAILED  ]" line. Call once, before
 // RUN_ALL_TESTS(). Never throws and never changes the tests' results.
 void install(int* argc, char** argv);
-// The same with options given by the program; argv is recorded in run.json.
+// The same with options given by the program; argv is recorded in run.json. When `options`
+// has no shard or shuffle seed, TESTSCOPE_SHARD and TESTSCOPE_SHUFFLE_SEED still apply.
 void install(const Options& options, int argc = 0, char** argv = nullptr);
 
 // RUN_ALL_TESTS(), except that it returns 0 when every failure was in a test quarantined in

@@ -1,6 +1,6 @@
-// Live export from the test program (--testscope_otlp, docs/export.md): each test's trace
-// goes to an OTLP/HTTP endpoint when the test ends, from one background thread, so that a
-// slow or absent collector never slows or fails the tests.
+// Internal to the harness: live export from the test program (--testscope_otlp,
+// docs/export.md): each test's trace goes to an OTLP/HTTP endpoint when the test ends, from
+// one background thread, so that a slow or absent collector never slows or fails the tests.
 #pragma once
 
 #include <chrono>
@@ -17,7 +17,7 @@
 #include "otlp_http/exporter_config.hpp"
 #include "testscope/artifacts.hpp"
 
-namespace testscope::gtest::live {
+namespace testscope::harness {
 
 // What became of the traces given to a LiveExporter. A plain value.
 struct LiveExportCounts {
@@ -50,11 +50,13 @@ class LiveExporter {
   static constexpr std::chrono::milliseconds kCoolDown{10000};
 
   // The configuration from the OTEL_EXPORTER_OTLP_* variables of `env` (docs/export.md),
-  // `endpoint` (when not empty) a base URL that wins over them. Returns null and sets
-  // `error` when no usable endpoint results; appends bad values to `warnings`.
+  // `endpoint` (when not empty) a base URL that wins over them; requests carry `user_agent`
+  // ("testscope-gtest", ...). Returns null and sets `error` when no usable endpoint results;
+  // appends bad values to `warnings`.
   static std::unique_ptr<LiveExporter> start(const otlp::Environment& env, const std::string& endpoint,
                                              std::vector<std::string>& warnings, std::string& error,
-                                             std::size_t capacity = kDefaultQueueCapacity);
+                                             std::size_t capacity = kDefaultQueueCapacity,
+                                             const std::string& user_agent = "testscope");
 
   LiveExporter(otlp::ExporterConfig config, std::size_t capacity);
   ~LiveExporter();  // finish()
@@ -108,4 +110,4 @@ std::vector<std::string> trace_bodies(const TestRecord& record, const RunInfo& r
 // The counts as run.json records them (testscope/artifacts.hpp).
 LiveExportSummary summary_of(const LiveExportCounts& counts, const std::string& url);
 
-}  // namespace testscope::gtest::live
+}  // namespace testscope::harness

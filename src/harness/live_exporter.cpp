@@ -1,4 +1,4 @@
-#include "gtest/live_exporter.hpp"
+#include "harness/live_exporter.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 
 #include "otlp_http/otlp_http_client.hpp"
 
-namespace testscope::gtest::live {
+namespace testscope::harness {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -15,7 +15,7 @@ using Clock = std::chrono::steady_clock;
 
 std::unique_ptr<LiveExporter> LiveExporter::start(const otlp::Environment& env, const std::string& endpoint,
                                                   std::vector<std::string>& warnings, std::string& error,
-                                                  std::size_t capacity) {
+                                                  std::size_t capacity, const std::string& user_agent) {
   try {
     otlp::ExporterConfigResult configured = otlp::exporter_config_from_environment(
         env, endpoint.empty() ? std::nullopt : std::optional<std::string>(endpoint));
@@ -27,7 +27,7 @@ std::unique_ptr<LiveExporter> LiveExporter::start(const otlp::Environment& env, 
     if (!env("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") && !env("OTEL_EXPORTER_OTLP_TIMEOUT")) {
       configured.config.traces.timeout = kDefaultTimeout;
     }
-    configured.config.user_agent = "testscope-gtest";
+    configured.config.user_agent = user_agent;
     return std::make_unique<LiveExporter>(std::move(configured.config), capacity);
   } catch (const std::exception& e) {
     error = e.what();
@@ -194,4 +194,4 @@ LiveExportSummary summary_of(const LiveExportCounts& c, const std::string& url) 
   return s;
 }
 
-}  // namespace testscope::gtest::live
+}  // namespace testscope::harness
