@@ -13,6 +13,7 @@
 #include "check/rules.hpp"
 #include "check/rules_eval.hpp"
 #include "cli/verdict_output.hpp"
+#include "writers/terminal.hpp"
 
 namespace testscope::cli {
 namespace {
@@ -58,7 +59,7 @@ void print_result(const CheckOptions& o, const analysis::CheckResult& result,
     if (github) fmt::print(stderr, "{}", analysis::format_github_annotations(result, o.out));
     return;
   }
-  fmt::print("{}", analysis::format_findings_table(result, o.out, use_colour(stdout)));
+  fmt::print("{}", analysis::format_findings_table(result, o.out, detail::use_colour(stdout)));
   if (applied != nullptr) fmt::print("{}", analysis::format_apply_outcome(*applied, o.quarantine));
   if (github) fmt::print("{}", analysis::format_github_annotations(result, o.out));
 }

@@ -15,6 +15,8 @@
 #include "analysis/tree_merge.hpp"
 #include "cli/verdict_output.hpp"
 #include "report/report_formats.hpp"
+#include "writers/file_io.hpp"
+#include "writers/terminal.hpp"
 
 namespace testscope::cli {
 namespace {
@@ -90,10 +92,9 @@ class InterruptGuard {
 struct Interrupted {};
 
 void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file << text;
-  file.close();
-  if (!file) throw std::runtime_error(path.string() + ": cannot write");
+  if (const std::string error = detail::write_file_atomic(path, text); !error.empty()) {
+    throw std::runtime_error("cannot write " + error);
+  }
 }
 
 // Copies the executions and writes testscope-run.json and verdicts.json into `staging`;
@@ -179,7 +180,7 @@ int merge_command(const MergeOptions& o) {
     return 2;
   }
   fmt::print(stderr, "{}", analysis::format_problems(*verdicts, o.out));
-  fmt::print("{}", analysis::format_table(*verdicts, o.out, use_colour(stdout)));
+  fmt::print("{}", analysis::format_table(*verdicts, o.out, detail::use_colour(stdout)));
   std::fflush(stdout);
   return analysis::verdicts_exit_code(*verdicts);
 }

@@ -9,16 +9,16 @@
 #include <array>
 #include <vector>
 
+#include "analysis/verdict_text.hpp"
 #include "cli/verdict_output.hpp"
+#include "writers/terminal.hpp"
 
 namespace testscope::cli {
 namespace {
 
 namespace q = testscope::quarantine;
 
-std::string plural(int n, std::string_view word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
+std::string days(int n) { return analysis::detail::plural(static_cast<std::size_t>(n), "day", "days"); }
 
 // `text` on one line: control characters (a multi-line reason's line breaks) become spaces.
 std::string one_line(std::string text) {
@@ -30,9 +30,9 @@ std::string one_line(std::string text) {
 
 std::string time_left(const q::Entry& e, q::Date today) {
   const int left = today.days_until(e.expires);
-  if (left > 0) return plural(left, "day");
+  if (left > 0) return days(left);
   if (left == 0) return "expired today";
-  return fmt::format("expired {} ago", plural(-left, "day"));
+  return fmt::format("expired {} ago", days(-left));
 }
 
 void print_json(const std::vector<q::Entry>& entries, const QuarantineOptions& o, q::Date today) {
@@ -74,7 +74,7 @@ void print_table(const std::vector<q::Entry>& entries, const QuarantineOptions& 
   for (const Row& row : rows) {
     for (std::size_t i = 0; i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
   }
-  const bool colour = use_colour(stdout);
+  const bool colour = detail::use_colour(stdout);
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const Row& row = rows[r];
     const std::string left =
@@ -125,7 +125,7 @@ int add(q::LoadResult& loaded, const QuarantineOptions& o, q::Date today) {
     return 2;
   }
   fmt::print("quarantined {} until {} ({}, mode {}) in {}{}\n", entry.test, entry.expires.to_string(),
-             plural(today.days_until(entry.expires), "day"), q::mode_name(entry.mode), o.file,
+             days(today.days_until(entry.expires)), q::mode_name(entry.mode), o.file,
              loaded.missing ? " (new file)" : "");
   return 0;
 }

@@ -8,15 +8,26 @@
 #include "cli/verdict_output.hpp"
 #include "report/html_report.hpp"
 #include "report/report_formats.hpp"
+#include "writers/file_io.hpp"
+#include "writers/terminal.hpp"
 
 namespace testscope::cli {
 namespace {
 
-bool write_to(const std::string& path, const std::string& text, std::ios::openmode mode) {
-  std::ofstream file(path, std::ios::binary | mode);
+// A result file, replaced whole (docs/cli.md): a reader never sees half of it, and a failed
+// write (a full disk) leaves the previous file as it was.
+bool write_result(const std::string& path, const std::string& text) {
+  const std::string error = detail::write_file_atomic(path, text);
+  if (!error.empty()) fmt::print(stderr, "testscope: cannot write {}\n", error);
+  return error.empty();
+}
+
+// GitHub's step summary is appended to, as GitHub asks.
+bool append_to(const std::string& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary | std::ios::app);
   file << text;
   file.close();
-  if (!file) fmt::print(stderr, "testscope: {}: cannot write\n", path);
+  if (!file) fmt::print(stderr, "testscope: {}: cannot append the step summary\n", path);
   return static_cast<bool>(file);
 }
 
@@ -47,21 +58,20 @@ int report_command(const ReportOptions& o) {
   if (o.format == "json") {
     fmt::print("{}", analysis::verdicts_json(*verdicts));
   } else {
-    fmt::print("{}", analysis::format_table(*verdicts, o.out, use_colour(stdout)));
+    fmt::print("{}", analysis::format_table(*verdicts, o.out, detail::use_colour(stdout)));
   }
   std::fflush(stdout);
   bool written = true;
   if (!o.junit.empty()) {
-    written = write_to(o.junit, analysis::format_junit(*verdicts, o.out), std::ios::trunc);
+    written = write_result(o.junit, analysis::format_junit(*verdicts, o.out));
   }
   if (!o.html.empty()) {
     html_report::HtmlReportOptions options;
     options.root = o.out;
-    written = write_to(o.html, html_report::render_html_report(tree, *verdicts, options), std::ios::trunc) &&
-              written;
+    written = write_result(o.html, html_report::render_html_report(tree, *verdicts, options)) && written;
   }
   if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary != nullptr && *summary != '\0') {
-    written = write_to(summary, analysis::format_markdown(*verdicts, o.out), std::ios::app) && written;
+    written = append_to(summary, analysis::format_markdown(*verdicts, o.out)) && written;
   }
   if (!written) return 2;
   return analysis::verdicts_exit_code(*verdicts);

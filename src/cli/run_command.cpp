@@ -10,6 +10,7 @@
 #include "report/report_formats.hpp"
 #include "testscope/artifact_files.hpp"
 #include "writers/file_io.hpp"
+#include "writers/terminal.hpp"
 
 namespace testscope::cli {
 namespace {
@@ -86,7 +87,7 @@ int run_command(const runner::RunRequest& request) {
     fmt::print(stderr, "testscope: cannot write {}\n", error);
     return 2;
   }
-  fmt::print("{}", analysis::format_table(*verdicts, out.string(), use_colour(stdout)));
+  fmt::print("{}", analysis::format_table(*verdicts, out.string(), detail::use_colour(stdout)));
   std::fflush(stdout);
   if (run.manifest.interrupted) return 130;
   if (!run.error.empty()) return 2;

@@ -1,10 +1,7 @@
 #include "cli/verdict_output.hpp"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 
 #include "analysis/artifact_tree.hpp"
@@ -24,12 +21,6 @@ std::optional<analysis::Verdicts> analyse_output(const std::filesystem::path& ou
     fmt::print(stderr, "testscope: {}\n", e.what());
     return std::nullopt;
   }
-}
-
-bool use_colour(std::FILE* stream) {
-  const char* term = std::getenv("TERM");
-  return isatty(fileno(stream)) != 0 && std::getenv("NO_COLOR") == nullptr &&
-         !(term != nullptr && std::strcmp(term, "dumb") == 0);
 }
 
 }  // namespace testscope::cli

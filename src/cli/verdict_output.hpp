@@ -15,7 +15,4 @@ namespace testscope::cli {
 std::optional<analysis::Verdicts> analyse_output(const std::filesystem::path& out,
                                                  analysis::ArtifactTree* keep = nullptr);
 
-// True when `stream` is a terminal and NO_COLOR is unset and TERM is not "dumb".
-bool use_colour(std::FILE* stream);
-
 }  // namespace testscope::cli

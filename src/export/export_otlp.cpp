@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "analysis/verdict_text.hpp"
 #include "export/export_payloads.hpp"
 #include "otel_env/resource_environment.hpp"
 #include "otlp_http/batch_builder.hpp"
@@ -20,6 +21,7 @@ namespace testscope::exporting {
 namespace {
 
 namespace fs = std::filesystem;
+using analysis::detail::plural;
 using otlp::Signal;
 
 constexpr std::size_t kMiB = std::size_t{1024} * 1024;
@@ -113,10 +115,6 @@ std::string destination(const otlp::ExporterConfig& config) {
     if (config.logs.url == base + "/v1/logs") return base;
   }
   return traces + " and " + config.logs.url;
-}
-
-std::string plural(std::size_t n, std::string_view one, std::string_view many) {
-  return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
 std::string service_name_of(const analysis::ArtifactTree& tree) {

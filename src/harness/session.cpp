@@ -14,11 +14,13 @@
 #include "exporters/test_run_metrics.hpp"
 #include "harness/live_exporter.hpp"
 #include "harness/quarantine_lookup.hpp"
+#include "recorder/clock.hpp"
 #include "recorder/mapping.hpp"
 #include "testscope/harness.hpp"
 #include "testscope/metrics_endpoint.hpp"
 #include "testscope/pushgateway.hpp"
 #include "testscope/timeline.hpp"
+#include "writers/terminal.hpp"
 
 namespace testscope {
 namespace {
@@ -36,20 +38,8 @@ void guard(F&& f) noexcept {
   }
 }
 
-bool default_color() {
-  if (std::getenv("NO_COLOR") != nullptr || isatty(fileno(stdout)) == 0) return false;
-  const char* term = std::getenv("TERM");
-  return term == nullptr || std::string_view(term) != "dumb";
-}
-
 bool failing(Outcome outcome) {
   return outcome == Outcome::kFail || outcome == Outcome::kCrash || outcome == Outcome::kTimeout;
-}
-
-std::int64_t unix_now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
 }
 
 // The live exporter's User-Agent: the front's short name.
@@ -180,7 +170,7 @@ TestSession::TestSession(SessionOptions options, FrontInfo front, int argc,
     state->front = std::move(front);
     state->run = describe_this_run(argc, argv);
     if (!state->front.framework.empty()) state->run.framework = state->front.framework;
-    state->color = state->front.color.value_or(default_color());
+    state->color = state->front.color.value_or(detail::use_colour(stdout));
     if (!state->options.artifacts_dir.empty()) {
       state->writer = std::make_unique<ArtifactWriter>(state->options.artifacts_dir);
     }
@@ -324,7 +314,7 @@ int TestSession::end_program(int exit_status, std::optional<TestCounts> counts) 
   const int status = s.with_quarantine(exit_status);
   s.final_status = status;
   guard([&] {
-    s.run.end_unix_ns = unix_now_ns();
+    s.run.end_unix_ns = detail::unix_now_ns();
     s.run.exit_status = status;
     const TestCounts c = counts.value_or(s.seen);
     s.run.tests_run = c.run;
