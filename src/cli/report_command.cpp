@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "cli/verdict_output.hpp"
@@ -16,7 +17,14 @@ namespace {
 
 // A result file, replaced whole (docs/cli.md): a reader never sees half of it, and a failed
 // write (a full disk) leaves the previous file as it was.
+// The folder must exist: a typo in it is an error, not a new folder.
 bool write_result(const std::string& path, const std::string& text) {
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!folder.empty() && !std::filesystem::is_directory(folder, ec)) {
+    fmt::print(stderr, "testscope: cannot write {}: {} is not a folder\n", path, folder.string());
+    return false;
+  }
   const std::string error = detail::write_file_atomic(path, text);
   if (!error.empty()) fmt::print(stderr, "testscope: cannot write {}\n", error);
   return error.empty();
