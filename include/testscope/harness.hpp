@@ -39,6 +39,7 @@
 
 #include "testscope/artifacts.hpp"
 #include "testscope/capture.hpp"
+#include "testscope/shard.hpp"
 
 namespace testscope {
 
@@ -51,26 +52,6 @@ enum class FlagStyle {
   kDash,        // --testscope-artifacts=DIR, like Catch2's and doctest's flags
 };
 
-// Slice `index` of `total` of a program's tests (TESTSCOPE_SHARD=I/N, 1-based as written).
-// The rule every front applies, GoogleTest's: number the tests the program would run without
-// sharding (after its filters and quarantine skip) 0, 1, 2, ... in the program's own order,
-// before any shuffle; test k belongs to shard I when k % N == I - 1. The shards of one N
-// therefore split the tests exactly, whatever the shuffle seed. Plain value.
-struct Shard {
-  std::size_t index = 1;  // 1..total
-  std::size_t total = 1;
-
-  // True when the test at `position` (0-based, as above) belongs to this shard.
-  bool includes(std::size_t position) const noexcept { return total != 0 && position % total == index - 1; }
-  friend bool operator==(const Shard& a, const Shard& b) noexcept {
-    return a.index == b.index && a.total == b.total;
-  }
-  friend bool operator!=(const Shard& a, const Shard& b) noexcept { return !(a == b); }
-};
-
-// "I/N": decimal digits only, 1 <= I <= N <= 1000000. nullopt for anything else ("0/4",
-// "5/4", "1/4/2", " 1/4", "-1/4", an overflowing number, "").
-std::optional<Shard> parse_shard(std::string_view text) noexcept;
 // A shuffle seed: decimal digits only, 0..18446744073709551615. nullopt for anything else
 // (a sign, spaces, hex, an overflowing number, "").
 std::optional<std::uint64_t> parse_shuffle_seed(std::string_view text) noexcept;

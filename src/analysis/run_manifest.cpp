@@ -20,11 +20,14 @@ json shard_json(const std::optional<Shard>& shard) {
 std::optional<Shard> read_shard(const json& parent) {
   if (!parent.contains("shard") || parent["shard"].is_null()) return std::nullopt;
   const json& s = parent["shard"];
-  Shard shard{s.at("index").get<int>(), s.at("total").get<int>()};
-  if (shard.index < 1 || shard.index > shard.total) {
-    throw std::runtime_error("shard " + format_shard(shard) + " is not a valid I/N (1 <= I <= N)");
+  const auto index = s.at("index").get<long long>();
+  const auto total = s.at("total").get<long long>();
+  const auto shard = parse_shard(std::to_string(index) + "/" + std::to_string(total));
+  if (!shard) {
+    throw std::runtime_error("shard " + std::to_string(index) + "/" + std::to_string(total) +
+                             " is not a valid I/N (1 <= I <= N)");
   }
-  return shard;
+  return *shard;
 }
 
 json options_json(const std::optional<RunOptions>& options) {

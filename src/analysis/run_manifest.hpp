@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/shard.hpp"
+#include "testscope/shard.hpp"
 #include "testscope/artifact_files.hpp"
 
 namespace testscope::analysis {

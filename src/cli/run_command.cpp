@@ -54,15 +54,14 @@ CLI::App* add_run_command(CLI::App& app, runner::RunRequest& request) {
   run->add_option("--seed", o.seed, "The first execution's seed with --shuffle (then S+1, ...)")
       ->check(CLI::Range(1, 99999));
   run->add_option_function<std::string>(
-         "--shard", [&o](const std::string& text) { o.shard = analysis::parse_shard(text); },
+         "--shard", [&o](const std::string& text) { o.shard = parse_shard(text); },
          "Run only slice I of N of the tests (I from 1; TESTSCOPE_SHARD=I/N; GTEST_SHARD_INDEX=I-1, "
          "GTEST_TOTAL_SHARDS=N)")
       ->type_name("I/N")
       ->check(CLI::Validator(
           [](const std::string& text) {
-            return analysis::parse_shard(text)
-                       ? std::string()
-                       : "must be I/N with 1 <= I <= N, e.g. 2/4 (got '" + text + "')";
+            return parse_shard(text) ? std::string()
+                                     : "must be I/N with 1 <= I <= N, e.g. 2/4 (got '" + text + "')";
           },
           ""));
   run->add_option("-o,--out", o.out, "Output folder (runs/<n>/, verdicts.json)")->capture_default_str();

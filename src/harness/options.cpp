@@ -32,7 +32,6 @@ constexpr std::array<Setting, 7> kSettings = {{
 }};
 constexpr const char* kShardEnv = "TESTSCOPE_SHARD";
 constexpr const char* kShuffleSeedEnv = "TESTSCOPE_SHUFFLE_SEED";
-constexpr std::size_t kMaxShards = 1000000;
 
 // "--testscope_" or "--testscope-" followed by `name` in the style's spelling.
 std::string spell(FlagStyle style, std::string_view name) {
@@ -184,15 +183,6 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text, std::uint64_t 
 }
 
 }  // namespace
-
-std::optional<Shard> parse_shard(std::string_view text) noexcept {
-  const std::size_t slash = text.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  const auto index = parse_decimal(text.substr(0, slash), kMaxShards);
-  const auto total = parse_decimal(text.substr(slash + 1), kMaxShards);
-  if (!index || !total || *index < 1 || *index > *total) return std::nullopt;
-  return Shard{static_cast<std::size_t>(*index), static_cast<std::size_t>(*total)};
-}
 
 std::optional<std::uint64_t> parse_shuffle_seed(std::string_view text) noexcept {
   return parse_decimal(text, UINT64_MAX);

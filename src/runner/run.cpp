@@ -59,8 +59,8 @@ void set_variable(std::vector<std::string>& environment, const std::string& name
 
 }  // namespace
 
-void set_shard_environment(std::vector<std::string>& environment, const analysis::Shard& shard) {
-  set_variable(environment, "TESTSCOPE_SHARD", analysis::format_shard(shard));
+void set_shard_environment(std::vector<std::string>& environment, const Shard& shard) {
+  set_variable(environment, "TESTSCOPE_SHARD", format_shard(shard));
   set_variable(environment, "GTEST_TOTAL_SHARDS", std::to_string(shard.total));
   set_variable(environment, "GTEST_SHARD_INDEX", std::to_string(shard.index - 1));
 }

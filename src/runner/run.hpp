@@ -42,7 +42,7 @@ RunResult run_program(const RunRequest& request, Progress& progress);
 
 // Sets the neutral TESTSCOPE_SHARD=I/N and GoogleTest's GTEST_TOTAL_SHARDS=N and
 // GTEST_SHARD_INDEX=I-1 in `environment` ("NAME=value" entries), replacing any values it had.
-void set_shard_environment(std::vector<std::string>& environment, const analysis::Shard& shard);
+void set_shard_environment(std::vector<std::string>& environment, const Shard& shard);
 
 // Sets TESTSCOPE_SHUFFLE_SEED=S and GoogleTest's GTEST_SHUFFLE=1 and GTEST_RANDOM_SEED=S,
 // replacing any values it had. S is in 1..99999, the seeds GoogleTest accepts.

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "analysis/shard.hpp"
 #include "cli_harness.hpp"
+#include "testscope/shard.hpp"
 
 namespace {
 
@@ -46,14 +46,14 @@ std::set<std::string> comparable(const json& verdicts) {
 }
 
 TEST(ShardParse, AcceptsOneBasedIOfN) {
-  EXPECT_EQ(testscope::analysis::parse_shard("1/1"), (testscope::analysis::Shard{1, 1}));
-  EXPECT_EQ(testscope::analysis::parse_shard("2/4"), (testscope::analysis::Shard{2, 4}));
-  EXPECT_EQ(testscope::analysis::parse_shard("4/4"), (testscope::analysis::Shard{4, 4}));
+  EXPECT_EQ(testscope::parse_shard("1/1"), (testscope::Shard{1, 1}));
+  EXPECT_EQ(testscope::parse_shard("2/4"), (testscope::Shard{2, 4}));
+  EXPECT_EQ(testscope::parse_shard("4/4"), (testscope::Shard{4, 4}));
   for (const char* bad : {"", "0/4", "5/4", "x", "2", "2/", "/4", "1/0", "-1/4", "+1/4", " 1/4", "1/4 ",
                           "1/4/2", "1.5/4", "99999999999/99999999999", "1/2000000"}) {
-    EXPECT_EQ(testscope::analysis::parse_shard(bad), std::nullopt) << bad;
+    EXPECT_EQ(testscope::parse_shard(bad), std::nullopt) << bad;
   }
-  EXPECT_EQ(testscope::analysis::format_shard({2, 4}), "2/4");
+  EXPECT_EQ(testscope::format_shard({2, 4}), "2/4");
 }
 
 TEST_F(ShardMergeTest, EachShardRunsOnlyItsSlice) {
