@@ -135,8 +135,8 @@ class TestSession {
   // with the command line as it was before the flags were taken out of argc/argv.
   static TestSession from_command_line(int* argc, char** argv, FlagStyle style, FrontInfo front) noexcept;
   ~TestSession();
-  TestSession(TestSession&&) noexcept;
-  TestSession& operator=(TestSession&&) noexcept;
+  TestSession(TestSession&& other) noexcept;
+  TestSession& operator=(TestSession&& other) noexcept;
   TestSession(const TestSession&) = delete;
   TestSession& operator=(const TestSession&) = delete;
 

@@ -67,8 +67,10 @@ void skip_in_filter(const std::vector<std::string>& patterns) {
 // RUN_ALL_TESTS()); TESTSCOPE_SHUFFLE_SEED=S as --gtest_shuffle --gtest_random_seed=R, R in 1..99999.
 void apply_shard_and_shuffle(const Options& options) {
   if (options.shard) {
+    // NOLINTBEGIN(concurrency-mt-unsafe): install() runs before RUN_ALL_TESTS() starts any test thread
     setenv("GTEST_TOTAL_SHARDS", std::to_string(options.shard->total).c_str(), 1);
     setenv("GTEST_SHARD_INDEX", std::to_string(options.shard->index - 1).c_str(), 1);
+    // NOLINTEND(concurrency-mt-unsafe)
   }
   if (options.shuffle_seed) {
     const std::uint64_t r = *options.shuffle_seed % kMaxRandomSeed;

@@ -120,7 +120,7 @@ void apply(SessionOptions& options, std::string_view name, std::string_view valu
 // The setting a flag names in `style`'s spelling (the part between the prefix and any '='),
 // or null.
 const Setting* find_setting(FlagStyle style, std::string_view spelled_name) {
-  const auto it = std::find_if(kSettings.begin(), kSettings.end(), [&](const Setting& s) {
+  const auto* const it = std::find_if(kSettings.begin(), kSettings.end(), [&](const Setting& s) {
     return std::string_view(spell(style, s.name)).substr(std::strlen("--testscope_")) == spelled_name;
   });
   return it == kSettings.end() ? nullptr : &*it;

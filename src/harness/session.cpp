@@ -203,10 +203,10 @@ TestSession TestSession::from_command_line(int* argc, char** argv, FlagStyle sty
     std::vector<const char*> args;
     args.reserve(original.size());
     for (const std::string& a : original) args.push_back(a.c_str());
-    return TestSession(std::move(options), std::move(front), static_cast<int>(args.size()), args.data());
+    return {std::move(options), std::move(front), static_cast<int>(args.size()), args.data()};
   } catch (const std::exception& e) {
     warn(std::string("not installed: ") + e.what());
-    return TestSession();
+    return {};
   }
 }
 
@@ -269,8 +269,9 @@ void TestSession::begin_test(TestInfo test) noexcept {
 void TestSession::add_failure(Failure failure) noexcept {
   if (!state_) return;
   State& s = *state_;
-  if (!s.capturing.load(std::memory_order_acquire))
+  if (!s.capturing.load(std::memory_order_acquire)) {
     s.failures_outside_tests.fetch_add(1, std::memory_order_acq_rel);
+  }
   s.capture.add_failure(std::move(failure));
 }
 

@@ -21,7 +21,7 @@ using testing_support::run_process;
 using testing_support::slurp;
 
 // Every test but the one that waits for a file: 12 tests that end on their own.
-const std::string kFilter = "--gtest_filter=Fixture.*:Inst/*:Typed/*:Metrics.*:Logs.*";
+constexpr const char* kFilter = "--gtest_filter=Fixture.*:Inst/*:Typed/*:Metrics.*:Logs.*";
 
 // The tests a GoogleTest program ran, in order, from its "[ RUN      ]" lines.
 std::vector<std::string> ran(const ProcessResult& r) {

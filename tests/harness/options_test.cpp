@@ -2,6 +2,7 @@
 // environment under the flags, and the runner's TESTSCOPE_SHARD / TESTSCOPE_SHUFFLE_SEED.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@ namespace testscope {
 namespace {
 
 // Sets (or with nullopt, unsets) an environment variable for the scope, then restores it.
+// NOLINTBEGIN(concurrency-mt-unsafe): each test runs in a process of its own, on one thread
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
@@ -37,6 +39,7 @@ class ScopedEnv {
   const char* name_;
   std::optional<std::string> old_;
 };
+// NOLINTEND(concurrency-mt-unsafe)
 
 // Every TESTSCOPE_* variable parse_options reads, unset for the test.
 class OptionsTest : public ::testing::Test {
@@ -50,6 +53,7 @@ class OptionsTest : public ::testing::Test {
   static Parsed parse(FlagStyle style, std::vector<std::string> args) {
     args.insert(args.begin(), "program");
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
     int argc = static_cast<int>(args.size());
@@ -61,11 +65,15 @@ class OptionsTest : public ::testing::Test {
   }
 
  private:
-  ScopedEnv env_[9] = {{"TESTSCOPE_ARTIFACTS", std::nullopt},      {"TESTSCOPE_CONSOLE", std::nullopt},
-                       {"TESTSCOPE_METRICS_FILTER", std::nullopt}, {"TESTSCOPE_METRICS_PORT", std::nullopt},
-                       {"TESTSCOPE_OTLP", std::nullopt},           {"TESTSCOPE_PUSHGATEWAY", std::nullopt},
-                       {"TESTSCOPE_QUARANTINE", std::nullopt},     {"TESTSCOPE_SHARD", std::nullopt},
-                       {"TESTSCOPE_SHUFFLE_SEED", std::nullopt}};
+  std::array<ScopedEnv, 9> env_{{{"TESTSCOPE_ARTIFACTS", std::nullopt},
+                                 {"TESTSCOPE_CONSOLE", std::nullopt},
+                                 {"TESTSCOPE_METRICS_FILTER", std::nullopt},
+                                 {"TESTSCOPE_METRICS_PORT", std::nullopt},
+                                 {"TESTSCOPE_OTLP", std::nullopt},
+                                 {"TESTSCOPE_PUSHGATEWAY", std::nullopt},
+                                 {"TESTSCOPE_QUARANTINE", std::nullopt},
+                                 {"TESTSCOPE_SHARD", std::nullopt},
+                                 {"TESTSCOPE_SHUFFLE_SEED", std::nullopt}}};
 };
 
 TEST_F(OptionsTest, UnderscoreSpellingTakesItsFlagsAndLeavesTheRest) {

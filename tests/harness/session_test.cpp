@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -89,8 +90,8 @@ class SessionTest : public ::testing::Test {
     front.framework = "unit";
     front.role = role;
     front.color = false;
-    const char* argv[] = {"/opt/tests/unit_program", "--some-flag"};
-    return TestSession(std::move(o), front, 2, argv);
+    const std::array<const char*, 2> argv = {"/opt/tests/unit_program", "--some-flag"};
+    return {std::move(o), front, 2, argv.data()};
   }
 
   // Runs one test through `s`: begin, the failures, end with `outcome`, finish.

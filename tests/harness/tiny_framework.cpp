@@ -30,17 +30,19 @@ std::vector<Test>& all_tests() {
   return tests;
 }
 struct Registrar {
-  explicit Registrar(const Test& test) { all_tests().push_back(test); }
+  explicit Registrar(const Test& test) noexcept { all_tests().push_back(test); }
 };
 // Where a failed CHECK goes; the runner points it at the current test.
 std::function<void(const char* file, int line, const char* message)> report_failure;
 
 }  // namespace tiny
 
+// NOLINTNEXTLINE(cppcoreguidelines-macro-usage,readability-identifier-naming): the framework's macros
 #define TINY_TEST(suite, name)                                                                           \
   void suite##_##name();                                                                                 \
   const tiny::Registrar suite##_##name##_registrar({#suite, #name, suite##_##name, __FILE__, __LINE__}); \
   void suite##_##name()
+// NOLINTNEXTLINE(cppcoreguidelines-macro-usage,readability-identifier-naming)
 #define CHECK(condition) \
   ((condition) ? (void)0 : tiny::report_failure(__FILE__, __LINE__, "CHECK(" #condition ") failed"))
 

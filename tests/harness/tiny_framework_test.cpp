@@ -24,8 +24,10 @@ using testing_support::ProcessResult;
 using testing_support::run_process;
 using testing_support::slurp;
 
-const std::vector<std::string> kAllTests = {"Promo.AppliesOnce", "Promo.RacyApply", "Cart.Totals",
-                                            "Cart.Empty"};
+// Every test of tiny_framework.cpp, in its order.
+std::vector<std::string> all_tests() {
+  return {"Promo.AppliesOnce", "Promo.RacyApply", "Cart.Totals", "Cart.Empty"};
+}
 
 class TinyFramework : public ::testing::Test {
  protected:
@@ -46,7 +48,7 @@ class TinyFramework : public ::testing::Test {
   // A quarantine file with one entry for `test`, valid for 30 more days.
   fs::path quarantine(const std::string& test, const std::string& mode) const {
     const quarantine::Date today = quarantine::Date::today();
-    const fs::path path = dir_ / "quarantine.toml";
+    fs::path path = dir_ / "quarantine.toml";
     std::ofstream(path) << "[[quarantine]]\ntest = \"" << test
                         << "\"\nreason = \"racy, see #7\"\nowner = \"bob\"\n"
                         << "added = " << today.plus_days(-1).to_string()
@@ -75,7 +77,7 @@ TEST_F(TinyFramework, WritesEveryArtifactAndPrintsTheTimelineUnderTheFailure) {
   const ProcessResult r = run_process({TINY_FRAMEWORK, "--testscope-artifacts=" + artifacts().string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_TRUE(r.err.empty()) << "the flag is taken out of argv, nothing to warn about\n" << r.err;
-  EXPECT_EQ(ran(r), kAllTests);
+  EXPECT_EQ(ran(r), all_tests());
 
   const auto failed_line = r.out.find("[FAILED] Promo.RacyApply\n");
   const auto timeline = r.out.find("testscope ▸ Promo.RacyApply  FAIL");
@@ -94,7 +96,7 @@ TEST_F(TinyFramework, WritesEveryArtifactAndPrintsTheTimelineUnderTheFailure) {
   EXPECT_EQ(run["tests"]["run"], 4);
   EXPECT_EQ(run["tests"]["failed"], 1);
   EXPECT_EQ(run["argv"][1], "--testscope-artifacts=" + artifacts().string());
-  for (const std::string& test : kAllTests) {
+  for (const std::string& test : all_tests()) {
     for (const char* file :
          {"summary.json", "trace.otlp.json", "trace.chrome.json", "metrics.prom", "logs.jsonl"}) {
       EXPECT_TRUE(fs::exists(artifacts() / "tests" / test / file)) << test << "/" << file;
@@ -159,7 +161,7 @@ TEST_F(TinyFramework, AShuffleSeedFixesTheOrder) {
         ran(run_process({TINY_FRAMEWORK, "--testscope-console=never"}, env));
     EXPECT_EQ(ran(run_process({TINY_FRAMEWORK, "--testscope-console=never"}, env)), once) << "seed " << seed;
     std::vector<std::string> sorted = once;
-    std::vector<std::string> all = kAllTests;
+    std::vector<std::string> all = all_tests();
     std::sort(sorted.begin(), sorted.end());
     std::sort(all.begin(), all.end());
     EXPECT_EQ(sorted, all) << "every test once, seed " << seed;
@@ -172,7 +174,7 @@ TEST_F(TinyFramework, BadRunnerVariablesWarnAndAreIgnored) {
   const ProcessResult r =
       run_process({TINY_FRAMEWORK, "--testscope-console=never", "--testscope_console=never"},
                   {"TESTSCOPE_SHARD=3/2", "TESTSCOPE_SHUFFLE_SEED=-5"});
-  EXPECT_EQ(ran(r), kAllTests) << "every test, in order";
+  EXPECT_EQ(ran(r), all_tests()) << "every test, in order";
   EXPECT_NE(r.err.find("testscope: warning: TESTSCOPE_SHARD: expected I/N with 1 <= I <= N"),
             std::string::npos)
       << r.err;
