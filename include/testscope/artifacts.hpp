@@ -20,6 +20,7 @@
 
 #include "testscope/artifact_files.hpp"
 #include "testscope/capture.hpp"
+#include "testscope/provoke.hpp"
 
 namespace testscope {
 
@@ -47,7 +48,9 @@ struct RunInfo {
   std::int64_t pid = 0;
   std::string framework = "googletest";
   std::int64_t random_seed = 0;  // the framework's shuffle seed
-  int exit_status = -1;          // -1 while running
+  // Provocation in force (testscope/provoke.hpp); run.json's "chaos", null when off.
+  std::optional<ProvokeSettings> provoke;
+  int exit_status = -1;  // -1 while running
   int tests_run = 0;
   int tests_failed = 0;
   int tests_skipped = 0;

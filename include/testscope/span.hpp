@@ -116,6 +116,7 @@ class Span {
   std::uint64_t previous_trace_hi_;  // restored at end
   std::uint64_t previous_trace_lo_;
   std::uint32_t epoch_;  // capture epoch the span began in
+  std::uint32_t site_;   // its call site's id in that epoch (names the point when provoking)
   bool previous_sampled_;
   bool recording_ = false;
 };

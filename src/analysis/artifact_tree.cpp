@@ -159,6 +159,7 @@ void read_run_json(const fs::path& path, Execution& execution, std::string& prog
   check_schema(*doc, path.string());
   try {
     execution.has_run_json = true;
+    execution.provoked = doc->contains("chaos") && (*doc)["chaos"].is_object();
     const auto argv = doc->at("argv").get<std::vector<std::string>>();
     if (program.empty() && !argv.empty()) program = fs::path(argv.front()).filename().string();
     if (execution.record.start_unix_ns == 0 && doc->contains("start_unix_ns") &&

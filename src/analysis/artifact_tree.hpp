@@ -44,6 +44,7 @@ struct Execution {
   ExecutionRecord record;  // outcome "unknown" when neither the runner nor run.json says
   std::string dir;         // relative to the root: "runs/3" (or "" for a single root)
   bool has_run_json = false;
+  bool provoked = false;  // run.json records provocation settings ("chaos"): the program applied them
   std::vector<TestAttempt> tests;  // sorted by full_name
 };
 

@@ -40,6 +40,8 @@ json options_json(const std::optional<RunOptions>& options) {
           {"timeout_s", o.timeout_s > 0 ? json(o.timeout_s) : json(nullptr)},
           {"shuffle", o.shuffle},
           {"seed", o.seed ? json(*o.seed) : json(nullptr)},
+          {"provoke", o.provoke.empty() ? json(nullptr) : json(o.provoke)},
+          {"replay_of", o.replay_of.empty() ? json(nullptr) : json(o.replay_of)},
           {"out", o.out},
           {"shard", shard_json(o.shard)}};
 }
@@ -55,6 +57,8 @@ std::optional<RunOptions> read_options(const json& doc) {
   if (o.contains("timeout_s") && o["timeout_s"].is_number()) r.timeout_s = o["timeout_s"];
   r.shuffle = o.value("shuffle", false);
   if (o.contains("seed") && o["seed"].is_number_integer()) r.seed = o["seed"].get<long>();
+  if (o.contains("provoke") && o["provoke"].is_string()) r.provoke = o["provoke"].get<std::string>();
+  if (o.contains("replay_of") && o["replay_of"].is_string()) r.replay_of = o["replay_of"].get<std::string>();
   r.out = o.value("out", std::string());
   r.shard = read_shard(o);
   return r;
@@ -77,6 +81,8 @@ json execution_json(const ExecutionRecord& e) {
           {"duration_ns", e.duration_ns},
           {"seed", e.seed ? json(*e.seed) : json(nullptr)},
           {"shard", shard_json(e.shard)},
+          {"provoke",
+           e.provoke ? json{{"profile", e.provoke->profile}, {"seed", e.provoke->seed}} : json(nullptr)},
           {"source", e.source ? json{{"tree", e.source->tree}, {"name", e.source->name}} : json(nullptr)},
           {"trace_id", hex_or_null(e.trace_id)},
           {"span_id", hex_or_null(e.span_id)}};
@@ -92,6 +98,10 @@ ExecutionRecord read_execution(const json& e) {
   r.duration_ns = e.value("duration_ns", std::int64_t{0});
   if (e.contains("seed") && e["seed"].is_number()) r.seed = e["seed"].get<std::int64_t>();
   r.shard = read_shard(e);
+  if (e.contains("provoke") && e["provoke"].is_object()) {
+    r.provoke = ProvokeRecord{e["provoke"].at("profile").get<std::string>(),
+                              e["provoke"].at("seed").get<std::uint64_t>()};
+  }
   if (e.contains("source") && e["source"].is_object()) {
     r.source =
         ExecutionSource{e["source"].at("tree").get<std::string>(), e["source"].at("name").get<std::string>()};

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "testscope/shard.hpp"
 #include "testscope/artifact_files.hpp"
+#include "testscope/shard.hpp"
 
 namespace testscope::analysis {
 
@@ -18,6 +18,13 @@ namespace testscope::analysis {
 struct ExecutionSource {
   std::string tree;  // the input folder, as given to `testscope merge`
   std::string name;  // the execution's name there ("3" for its runs/3)
+};
+
+// The provocation an execution ran under (docs/provoke.md). Plain data.
+struct ProvokeRecord {
+  std::string profile;  // light | medium | heavy | pct | chaos
+  std::uint64_t seed = 0;
+  friend bool operator==(const ProvokeRecord&, const ProvokeRecord&) = default;
 };
 
 // How one execution of the program ended, as the runner saw it. Plain data.
@@ -30,6 +37,7 @@ struct ExecutionRecord {
   std::int64_t duration_ns = 0;
   std::optional<std::int64_t> seed;       // --gtest_random_seed when --shuffle
   std::optional<Shard> shard;             // the slice of the tests it ran, with --shard
+  std::optional<ProvokeRecord> provoke;   // with --provoke, when this execution was provoked
   std::optional<ExecutionSource> source;  // set in a tree made by testscope merge
   // The execution's span in the run's trace (docs/export.md): 32 and 16 lowercase hex
   // digits, given to the program as TRACEPARENT; empty in a file written before runs had one.
@@ -49,6 +57,10 @@ struct RunOptions {
   std::optional<long> seed;  // the first execution's shuffle seed (then S+1, ...); random if unset
   std::string out = "testscope-out";
   std::optional<Shard> shard;  // only this slice of the tests
+  // --provoke: "" off, a profile (light, medium, heavy, pct, chaos), or "auto" (plain and
+  // each profile in turn); each execution's seed is derived from `seed`.
+  std::string provoke;
+  std::string replay_of;  // `testscope replay`: the execution whose settings every execution repeats
 };
 
 // One input of `testscope merge`, as the merged manifest records it. Plain data.

@@ -26,12 +26,14 @@ void add_attempt(TestVerdict& v, const std::string& outcome, FailingAttempt fail
     return;
   }
   ++v.runs;
+  if (failing.provoked) ++v.provoked_runs;
   v.total_duration_ns += duration_ns;
   if (outcome == "pass") {
     if (v.failing.empty()) v.example_artifacts = failing.artifacts;
     return;
   }
   ++v.failures;
+  if (failing.provoked) ++v.provoked_failures;
   if (outcome == "crash") {
     ++v.crashes;
   } else if (outcome == "timeout") {
@@ -97,7 +99,8 @@ void add_execution(const Execution& e, std::map<std::string, TestVerdict>& tests
       v.kind = "test";
     }
     const std::string folder = (e.dir.empty() ? "" : e.dir + "/") + "tests/" + t.id;
-    add_attempt(v, t.outcome, {r.name, t.outcome, folder, t.message, t.duration_ns}, t.duration_ns);
+    add_attempt(v, t.outcome, {r.name, t.outcome, r.provoke.has_value(), folder, t.message, t.duration_ns},
+                t.duration_ns);
     if (!t.quarantine.empty()) v.quarantine = t.quarantine;
     a_test_failed = a_test_failed || (t.outcome != "pass" && t.outcome != "skip");
     a_test_died = a_test_died || t.outcome == "crash" || t.outcome == "timeout";
@@ -108,7 +111,8 @@ void add_execution(const Execution& e, std::map<std::string, TestVerdict>& tests
   if ((r.outcome == "crash" || r.outcome == "timeout") && !a_test_died) program_outcome = r.outcome;
   if (r.outcome == "fail" && !a_test_failed) program_outcome = "fail";
   const std::string folder = e.dir.empty() ? "." : e.dir;
-  add_attempt(program, program_outcome, {r.name, program_outcome, folder, program_message(r), r.duration_ns},
+  add_attempt(program, program_outcome,
+              {r.name, program_outcome, r.provoke.has_value(), folder, program_message(r), r.duration_ns},
               r.duration_ns);
 }
 

@@ -38,6 +38,7 @@ inline bool verdict_is_clean(Verdict verdict) {
 struct FailingAttempt {
   std::string execution;  // the execution's folder name: "3"
   std::string outcome;    // fail | crash | timeout
+  bool provoked = false;  // the execution ran under --provoke
   std::string artifacts;  // relative to the tree root: "runs/3/tests/Suite.Name" or "runs/3"
   std::string message;    // failure text; for the program: "killed by signal 11 (SIGSEGV)", ...
   std::int64_t duration_ns = 0;
@@ -54,6 +55,8 @@ struct TestVerdict {
   int runs = 0;      // attempts that ran (skips excluded)
   int failures = 0;  // fails + crashes + timeouts
   int fails = 0, crashes = 0, timeouts = 0, skips = 0;
+  // Of `runs` and `failures`, those in executions run under --provoke (docs/provoke.md).
+  int provoked_runs = 0, provoked_failures = 0;
   double failure_rate = 0;
   Interval ci95;
   std::optional<double> rules_out_above;  // only when failures == 0 and runs > 0

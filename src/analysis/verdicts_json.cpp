@@ -22,6 +22,7 @@ std::string verdicts_json(const Verdicts& verdicts) {
     for (const FailingAttempt& f : v.failing) {
       failing.push_back({{"execution", f.execution},
                          {"outcome", f.outcome},
+                         {"provoked", f.provoked},
                          {"artifacts", f.artifacts},
                          {"duration_ns", f.duration_ns},
                          {"message", f.message}});
@@ -35,6 +36,9 @@ std::string verdicts_json(const Verdicts& verdicts) {
          {"failures", v.failures},
          {"outcomes", {{"fail", v.fails}, {"crash", v.crashes}, {"timeout", v.timeouts}, {"skip", v.skips}}},
          {"failure_rate", rounded(v.failure_rate)},
+         {"provoked", v.provoked_runs > 0
+                          ? ordered_json{{"runs", v.provoked_runs}, {"failures", v.provoked_failures}}
+                          : ordered_json()},
          {"ci95", {rounded(v.ci95.low), rounded(v.ci95.high)}},
          {"rules_out_above", v.rules_out_above ? ordered_json(rounded(*v.rules_out_above)) : ordered_json()},
          {"mean_duration_ns", v.runs > 0 ? v.total_duration_ns / v.runs : 0},

@@ -11,6 +11,7 @@
 #include "cli/export_command.hpp"
 #include "cli/merge_command.hpp"
 #include "cli/quarantine_command.hpp"
+#include "cli/replay_command.hpp"
 #include "cli/report_command.hpp"
 #include "cli/run_command.hpp"
 
@@ -27,7 +28,8 @@ int testscope_main(int argc, char** argv) {
       "  2    a usage or input error (a bad flag, an unreadable output folder, a program that cannot start)\n"
       "  3    export: the endpoint was unreachable or refused the data (docs/export.md)\n"
       "  130  interrupted (Ctrl-C); the verdicts of the finished executions are still printed\n"
-      "Run `testscope COMMAND --help` (run, report, merge, quarantine, export, check) for a command's "
+      "Run `testscope COMMAND --help` (run, replay, report, merge, quarantine, export, check) for a "
+      "command's "
       "options.");
 
   testscope::runner::RunRequest run_options;
@@ -44,14 +46,19 @@ int testscope_main(int argc, char** argv) {
   CLI::App* export_app = testscope::cli::add_export_command(app, export_options);
   testscope::cli::CheckOptions check_options;
   CLI::App* check = testscope::cli::add_check_command(app, check_options);
+  testscope::cli::ReplayOptions replay_options;
+  replay_options.argv = run_options.argv;
+  CLI::App* replay = testscope::cli::add_replay_command(app, replay_options);
 
   if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "run" && std::string(argv[1]) != "report" &&
       std::string(argv[1]) != "merge" && std::string(argv[1]) != "quarantine" &&
-      std::string(argv[1]) != "export" && std::string(argv[1]) != "check") {
-    std::fprintf(stderr,
-                 "testscope: unknown command '%s' (commands: run, report, merge, quarantine, export, check; "
-                 "see --help)\n",
-                 argv[1]);
+      std::string(argv[1]) != "export" && std::string(argv[1]) != "check" &&
+      std::string(argv[1]) != "replay") {
+    std::fprintf(
+        stderr,
+        "testscope: unknown command '%s' (commands: run, replay, report, merge, quarantine, export, check; "
+        "see --help)\n",
+        argv[1]);
     return 2;
   }
   try {
@@ -66,6 +73,7 @@ int testscope_main(int argc, char** argv) {
   if (quarantine->parsed()) return testscope::cli::quarantine_command(quarantine_options);
   if (export_app->parsed()) return testscope::cli::export_command(export_options);
   if (check->parsed()) return testscope::cli::check_command(check_options);
+  if (replay->parsed()) return testscope::cli::replay_command(replay_options);
   return 2;
 }
 

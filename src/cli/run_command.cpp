@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -28,6 +29,23 @@ CLI::Validator positive_duration() {
           "DURATION"};
 }
 
+// --provoke on a program that cannot apply it (not linked with testscope, or with one that
+// predates provocation) would otherwise look like "the race did not show".
+void warn_if_nothing_provoked(const analysis::RunManifest& manifest, const analysis::ArtifactTree& tree,
+                              const std::vector<std::string>& program) {
+  const bool asked = std::any_of(manifest.executions.begin(), manifest.executions.end(),
+                                 [](const analysis::ExecutionRecord& e) { return e.provoke.has_value(); });
+  const bool applied = std::any_of(tree.executions.begin(), tree.executions.end(),
+                                   [](const analysis::Execution& e) { return e.provoked; });
+  if (!asked || applied) return;
+  fmt::print(
+      stderr,
+      "testscope: warning: --provoke: nothing was provoked: {} wrote no provocation settings in its "
+      "run.json, so it is not linked with testscope (or with one older than --provoke); its executions "
+      "ran plain (docs/provoke.md)\n",
+      program.empty() ? std::string("the program") : program.front());
+}
+
 }  // namespace
 
 CLI::App* add_run_command(CLI::App& app, runner::RunRequest& request) {
@@ -51,8 +69,28 @@ CLI::App* add_run_command(CLI::App& app, runner::RunRequest& request) {
   run->add_flag("--shuffle", o.shuffle,
                 "Shuffle the tests' order, seed S per execution (TESTSCOPE_SHUFFLE_SEED=S; GTEST_SHUFFLE=1, "
                 "GTEST_RANDOM_SEED=S)");
-  run->add_option("--seed", o.seed, "The first execution's seed with --shuffle (then S+1, ...)")
+  run->add_option(
+         "--seed", o.seed,
+         "The run's seed (random if unset, recorded): execution 1's shuffle seed (then S+1, ...) and "
+         "the root of every execution's provocation seed")
       ->check(CLI::Range(1, 99999));
+  CLI::Option* provoke =
+      run->add_option("--provoke", o.provoke,
+                      "Push the schedule at span begins/ends and log events to make races show: light, "
+                      "medium (without a value), heavy, pct, chaos, or auto (plain and profiles in turn); "
+                      "docs/provoke.md")
+          ->expected(0, 1)
+          ->type_name("[PROFILE]")
+          ->check(CLI::Validator(
+              [](const std::string& mode) {
+                return mode.empty() || runner::valid_provoke_mode(mode)
+                           ? std::string()
+                           : "must be light, medium, heavy, pct, chaos or auto (got '" + mode + "')";
+              },
+              ""));
+  run->callback([&o, provoke] {
+    if (provoke->count() > 0 && o.provoke.empty()) o.provoke = "medium";
+  });
   run->add_option_function<std::string>(
          "--shard", [&o](const std::string& text) { o.shard = parse_shard(text); },
          "Run only slice I of N of the tests (I from 1; TESTSCOPE_SHARD=I/N; GTEST_SHARD_INDEX=I-1, "
@@ -78,8 +116,10 @@ int run_command(const runner::RunRequest& request) {
   if (!run.error.empty()) fmt::print(stderr, "testscope: {}\n", run.error);
   if (!run.manifest_written) return run.manifest.executions.empty() && run.error.empty() ? 0 : 2;
 
-  const auto verdicts = analyse_output(out);
+  analysis::ArtifactTree tree;
+  const auto verdicts = analyse_output(out, &tree);
   if (!verdicts) return 2;
+  warn_if_nothing_provoked(run.manifest, tree, request.program);
   if (const std::string error =
           detail::write_file_atomic(out / artifact_files::kVerdictsFile, analysis::verdicts_json(*verdicts));
       !error.empty()) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "recorder/clock.hpp"
+#include "recorder/provoke.hpp"
 #include "recorder/thread_state.hpp"
 
 namespace testscope::detail {
@@ -207,11 +208,15 @@ std::uint32_t activate(const SpanContext& root) noexcept {
   g_root_trace_lo.store(root.trace_id.lo, std::memory_order_relaxed);
   g_root_span.store(root.span_id, std::memory_order_relaxed);
   const std::uint32_t epoch = g_epoch.fetch_add(1, std::memory_order_acq_rel) + 1;
+  provoke_test_begin();
   g_capture_active.store(true, std::memory_order_release);
   return epoch;
 }
 
-void deactivate() noexcept { g_capture_active.store(false, std::memory_order_release); }
+void deactivate() noexcept {
+  g_capture_active.store(false, std::memory_order_release);
+  provoke_test_end();
+}
 
 void for_each_buffer(const std::function<void(const BufferView&)>& visit) {
   Registry& reg = registry();

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "recorder/clock.hpp"
+#include "recorder/provoke.hpp"
 #include "recorder/thread_state.hpp"
 #include "testscope/log.hpp"
 
@@ -123,20 +124,33 @@ void write_value(ThreadState& state, RecordKind kind, std::uint64_t span_id, std
 
 }  // namespace
 
+// The name of this epoch's call site `id` on this thread, "" if it is not in the cache.
+std::string_view site_name(const ThreadState& state, std::uint32_t id) noexcept {
+  for (const SiteEntry& entry : state.sites) {
+    if (entry.epoch == state.epoch && entry.id == id) return {entry.name.data(), entry.name_len};
+  }
+  return {};
+}
+
 void record_attribute(std::uint64_t span_id, std::string_view key, const AttributeValue& value) noexcept {
   if (ThreadState* state = thread_state()) write_value(*state, RecordKind::kAttribute, span_id, key, value);
 }
 
 void record_event(std::uint64_t span_id, std::string_view name, const Attribute* attributes,
                   std::size_t count) noexcept {
-  ThreadState* state = thread_state();
-  if (state == nullptr) return;
+  if (ThreadState* state = thread_state())
+    record_event_at(*state, span_id, now_ticks(), name, attributes, count);
+}
+
+void record_event_at(ThreadState& state_ref, std::uint64_t span_id, std::uint64_t ticks,
+                     std::string_view name, const Attribute* attributes, std::size_t count) noexcept {
+  ThreadState* state = &state_ref;
   name = clamp(name);
   const std::size_t size = padded(sizeof(RecordHeader) + sizeof(EndPayload) + name.size());
   std::byte* at = reserve(*state, size);
   if (at == nullptr) return;
   write_header(at, RecordKind::kEvent, 0, size, static_cast<std::uint32_t>(name.size()));
-  const EndPayload payload{span_id, now_ticks()};
+  const EndPayload payload{span_id, ticks};
   std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
   copy_bytes(at + sizeof(RecordHeader) + sizeof payload, name.data(), name.size());
   commit(*state, size);
@@ -149,6 +163,9 @@ void record_log(std::uint8_t severity, std::string_view event, const Attribute* 
                 std::size_t count) noexcept {
   ThreadState* state = thread_state();
   if (state == nullptr) return;
+  if (provoke_active()) [[unlikely]] {
+    provoke_at(*state, PointKind::kLog, event, 0);
+  }
   const SpanContext context = state->current.valid() ? state->current : root_context();
   event = clamp(event);
   const std::size_t size = padded(sizeof(RecordHeader) + sizeof(LogPayload) + event.size());
@@ -183,6 +200,10 @@ void record_status(std::uint64_t span_id, std::uint8_t code, std::string_view me
 void Span::begin(std::string_view name, const SourceLocation& location, const SpanContext* parent) noexcept {
   detail::ThreadState* state = detail::thread_state();
   if (state == nullptr) return;
+  detail::ProvokeWait wait;
+  if (detail::provoke_active()) [[unlikely]] {  // before the span: the wait is not its time
+    wait = detail::provoke_wait(*state, detail::PointKind::kBegin, name, location.line);
+  }
   const SpanContext parent_context = parent != nullptr && parent->valid()
                                          ? *parent
                                          : (state->current.valid() ? state->current : detail::root_context());
@@ -196,8 +217,12 @@ void Span::begin(std::string_view name, const SourceLocation& location, const Sp
   epoch_ = state->epoch;
   state->current = SpanContext{parent_context.trace_id, id_, parent_context.sampled};
   const std::uint32_t site = detail::site_id(*state, name, location.file, location.function, location.line);
+  site_ = site;
   detail::write_begin(*state, site, state->current, parent_context.span_id);
   recording_ = true;
+  if (wait.waited_ns > 0) [[unlikely]] {
+    detail::record_wait(*state, id_, wait);
+  }
 }
 
 void Span::finish() noexcept {
@@ -209,6 +234,11 @@ void Span::finish() noexcept {
   if (state->epoch == epoch_ && state->current.span_id == id_) {
     state->current =
         SpanContext{TraceId{previous_trace_hi_, previous_trace_lo_}, previous_span_, previous_sampled_};
+  }
+  if (detail::provoke_active() && state->epoch == epoch_) [[unlikely]] {  // after the span, like begin's
+    const detail::ProvokeWait wait =
+        detail::provoke_wait(*state, detail::PointKind::kEnd, detail::site_name(*state, site_), 0);
+    detail::record_wait(*state, id_, wait);
   }
 }
 

@@ -38,6 +38,11 @@ struct ThreadState {
   std::uint64_t rng = 0;
   SpanContext current;  // innermost open span or attached context
   std::array<SiteEntry, 64> sites;
+  // Provocation (recorder/provoke.hpp), reset lazily at the thread's first point of a test.
+  std::uint32_t provoke_epoch = 0;
+  std::uint64_t provoke_thread_key = 0;  // the thread's name, else its order of arrival
+  std::uint64_t provoke_points = 0;      // points passed in this test
+  bool provoke_slow = false;             // kChaos: the slow thread
 };
 
 ThreadState* register_thread() noexcept;

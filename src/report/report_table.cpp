@@ -53,6 +53,12 @@ std::string format_table(const Verdicts& verdicts, const std::string& root, bool
       note = joined(root, v.example_artifacts);
     }
     if (!v.quarantine.empty() && v.failures > 0) note = fmt::format("QUARANTINED {}; {}", v.quarantine, note);
+    if (v.provoked_runs > 0 && v.provoked_runs < v.runs) {
+      note = fmt::format("failed {}/{} provoked, {}/{} plain; {}", v.provoked_failures, v.provoked_runs,
+                         v.failures - v.provoked_failures, v.runs - v.provoked_runs, note);
+    } else if (v.provoked_runs > 0 && v.failures > 0) {
+      note = fmt::format("failed {}/{} provoked; {}", v.provoked_failures, v.provoked_runs, note);
+    }
     rows.push_back({std::string(verdict_name(v.verdict)), display_name(v), std::to_string(v.runs),
                     std::to_string(v.failures), percent(v.failure_rate),
                     fmt::format("{}-{}", percent(v.ci95.low), percent(v.ci95.high)), note, v.verdict});

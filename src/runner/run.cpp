@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 
 #include "recorder/clock.hpp"
 #include "runner/run_loop.hpp"
 #include "testscope/artifact_files.hpp"
+#include "testscope/provoke.hpp"
 #include "writers/file_io.hpp"
 
 namespace testscope::runner {
@@ -65,6 +68,33 @@ void set_shard_environment(std::vector<std::string>& environment, const Shard& s
   set_variable(environment, "GTEST_SHARD_INDEX", std::to_string(shard.index - 1));
 }
 
+void set_provoke_environment(std::vector<std::string>& environment,
+                             const std::optional<analysis::ProvokeRecord>& provoke) {
+  set_variable(environment, "TESTSCOPE_PROVOKE", provoke ? provoke->profile : std::string("off"));
+  set_variable(environment, "TESTSCOPE_PROVOKE_SEED",
+               provoke ? std::to_string(provoke->seed) : std::string("0"));
+}
+
+std::optional<analysis::ProvokeRecord> provoke_for_execution(const analysis::RunOptions& options,
+                                                             int number) {
+  static constexpr std::array<const char*, 4> kAuto = {"off", "medium", "chaos", "pct"};
+  if (options.provoke.empty()) return std::nullopt;
+  const std::string profile = options.provoke == "auto"
+                                  ? kAuto.at(static_cast<std::size_t>(number - 1) % kAuto.size())
+                                  : options.provoke;
+  if (profile == "off") return std::nullopt;
+  // splitmix64 of the run's seed and the execution's number: distinct, reproducible seeds.
+  std::uint64_t z = static_cast<std::uint64_t>(options.seed.value_or(0)) * 0x100000001B3ULL +
+                    static_cast<std::uint64_t>(number) * 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+  return analysis::ProvokeRecord{profile, z ^ (z >> 31U)};
+}
+
+bool valid_provoke_mode(const std::string& mode) {
+  return mode == "auto" || (mode != "off" && parse_provoke_profile(mode).has_value());
+}
+
 void set_shuffle_environment(std::vector<std::string>& environment, long seed) {
   set_variable(environment, "TESTSCOPE_SHUFFLE_SEED", std::to_string(seed));
   set_variable(environment, "GTEST_SHUFFLE", "1");
@@ -73,14 +103,17 @@ void set_shuffle_environment(std::vector<std::string>& environment, long seed) {
 
 RunResult run_program(const RunRequest& request, Progress& progress) {
   RunResult result;
-  const analysis::RunOptions& o = request.options;
+  RunRequest fixed = request;
+  // The run's seed, recorded even when chosen here, so that its executions can be run again.
+  if (!fixed.options.seed) fixed.options.seed = static_cast<long>(std::random_device{}() % 99999 + 1);
+  const analysis::RunOptions& o = fixed.options;
   const fs::path out = o.out;
   result.error = prepare_out(out);
   if (!result.error.empty()) return result;
   analysis::RunManifest& manifest = result.manifest;
   manifest.start_unix_ns = detail::unix_now_ns();
   const SpanContext run_span = make_run_span(manifest);
-  LoopResult loop = run_executions(o, request.program, out / "runs", progress, run_span);
+  LoopResult loop = run_executions(fixed, out / "runs", progress, run_span);
   manifest.end_unix_ns = detail::unix_now_ns();
   manifest.argv = request.argv;
   manifest.program = request.program;

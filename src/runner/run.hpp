@@ -12,6 +12,8 @@
 // GTEST_RANDOM_SEED), so it shards and shuffles as before.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +27,9 @@ struct RunRequest {
   analysis::RunOptions options;
   std::vector<std::string> program;  // PROGRAM ARGS..., passed through untouched
   std::vector<std::string> argv;     // testscope's own command line, for the record
+  // `testscope replay`: every execution repeats this one's shuffle seed, shard and
+  // provocation (options.replay_of names it).
+  std::optional<analysis::ExecutionRecord> replay;
 };
 
 // What the run did. Plain data.
@@ -43,6 +48,19 @@ RunResult run_program(const RunRequest& request, Progress& progress);
 // Sets the neutral TESTSCOPE_SHARD=I/N and GoogleTest's GTEST_TOTAL_SHARDS=N and
 // GTEST_SHARD_INDEX=I-1 in `environment` ("NAME=value" entries), replacing any values it had.
 void set_shard_environment(std::vector<std::string>& environment, const Shard& shard);
+
+// Sets TESTSCOPE_PROVOKE=PROFILE and TESTSCOPE_PROVOKE_SEED=SEED (`provoke`), or
+// TESTSCOPE_PROVOKE=off for an execution of --provoke=auto that runs plain (nullopt).
+void set_provoke_environment(std::vector<std::string>& environment,
+                             const std::optional<analysis::ProvokeRecord>& provoke);
+
+// The provocation of execution `number` (1, 2, ...) of a run with `options`: nullopt when
+// it runs plain. --provoke=auto cycles plain, medium, chaos, pct; each execution's seed is
+// derived from options.seed and its number, so a run's seeds are reproducible.
+std::optional<analysis::ProvokeRecord> provoke_for_execution(const analysis::RunOptions& options, int number);
+
+// The profiles --provoke accepts: light, medium, heavy, pct, chaos, auto.
+bool valid_provoke_mode(const std::string& mode);
 
 // Sets TESTSCOPE_SHUFFLE_SEED=S and GoogleTest's GTEST_SHUFFLE=1 and GTEST_RANDOM_SEED=S,
 // replacing any values it had. S is in 1..99999, the seeds GoogleTest accepts.

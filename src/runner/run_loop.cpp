@@ -13,7 +13,6 @@
 #include "recorder/clock.hpp"
 #include "runner/crash_recovery.hpp"
 #include "runner/process_group.hpp"
-#include "runner/run.hpp"
 
 namespace testscope::runner {
 namespace {
@@ -66,16 +65,17 @@ void record_end(Running& r, int status) {
 // The state of one run_executions call: what runs, what finished, whether to start more.
 class ExecutionLoop {
  public:
-  ExecutionLoop(const analysis::RunOptions& options, const std::vector<std::string>& program,
-                const fs::path& runs_dir, Progress& progress, const SpanContext& run_span)
-      : options_(options),
-        program_(program),
+  ExecutionLoop(const RunRequest& request, const fs::path& runs_dir, Progress& progress,
+                const SpanContext& run_span)
+      : options_(request.options),
+        program_(request.program),
+        replay_(request.replay),
         run_span_(run_span),
         runs_dir_(runs_dir),
         progress_(progress),
-        base_seed_(options.seed.value_or(static_cast<long>(std::random_device{}() % 99999 + 1))),
-        budget_end_(options.time_budget_s > 0 ? Clock::now() + to_duration(options.time_budget_s)
-                                              : Clock::time_point::max()) {}
+        base_seed_(request.options.seed.value_or(1)),
+        budget_end_(options_.time_budget_s > 0 ? Clock::now() + to_duration(options_.time_budget_s)
+                                               : Clock::time_point::max()) {}
 
   // Runs until no execution is left to start or running. `watched` (SIGCHLD, SIGINT and
   // SIGTERM) must be blocked.
@@ -115,9 +115,15 @@ class ExecutionLoop {
       std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TESTSCOPE_BUFFER_DIR="); });
       env.push_back("TESTSCOPE_BUFFER_DIR=" + fs::absolute(buffer_dir(runs_dir_, r.slot)).string());
       if (options_.shard) set_shard_environment(env, *options_.shard);
-      if (options_.shuffle) {
+      if (replay_) {
+        r.record.seed = replay_->seed;
+      } else if (options_.shuffle) {
         r.record.seed = seed_for(base_seed_, next_);
-        set_shuffle_environment(env, static_cast<long>(*r.record.seed));
+      }
+      if (r.record.seed) set_shuffle_environment(env, static_cast<long>(*r.record.seed));
+      if (replay_ || !options_.provoke.empty()) {
+        r.record.provoke = replay_ ? replay_->provoke : provoke_for_execution(options_, next_);
+        set_provoke_environment(env, r.record.provoke);
       }
       if (run_span_.valid()) {
         SpanContext execution = run_span_;
@@ -215,6 +221,7 @@ class ExecutionLoop {
 
   const analysis::RunOptions& options_;
   const std::vector<std::string>& program_;
+  const std::optional<analysis::ExecutionRecord>& replay_;
   const SpanContext run_span_;
   const fs::path& runs_dir_;
   Progress& progress_;
@@ -238,8 +245,8 @@ std::uint64_t random_span_id() {
   return id;
 }
 
-LoopResult run_executions(const analysis::RunOptions& options, const std::vector<std::string>& program,
-                          const fs::path& runs_dir, Progress& progress, const SpanContext& run_span) {
+LoopResult run_executions(const RunRequest& request, const fs::path& runs_dir, Progress& progress,
+                          const SpanContext& run_span) {
   sigset_t watched;
   sigemptyset(&watched);
   sigaddset(&watched, SIGCHLD);
@@ -248,7 +255,7 @@ LoopResult run_executions(const analysis::RunOptions& options, const std::vector
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &watched, &previous);
 
-  ExecutionLoop loop(options, program, runs_dir, progress, run_span);
+  ExecutionLoop loop(request, runs_dir, progress, run_span);
   loop.run(watched);
   std::error_code ignored;
   fs::remove_all(runs_dir.parent_path() / "buffers", ignored);  // every slot's folder, now empty

@@ -10,6 +10,7 @@
 
 #include "analysis/run_manifest.hpp"
 #include "runner/progress.hpp"
+#include "runner/run.hpp"
 #include "testscope/context.hpp"
 
 namespace testscope::runner {
@@ -26,9 +27,8 @@ struct LoopResult {
 // (replacing any TRACEPARENT of ours), so every test's root span is a child of it.
 // Each program gets TESTSCOPE_BUFFER_DIR=<runs_dir>/../buffers/<job slot> (crash_recovery.hpp);
 // that folder is emptied after each execution and removed when the loop ends.
-LoopResult run_executions(const analysis::RunOptions& options, const std::vector<std::string>& program,
-                          const std::filesystem::path& runs_dir, Progress& progress,
-                          const SpanContext& run_span = {});
+LoopResult run_executions(const RunRequest& request, const std::filesystem::path& runs_dir,
+                          Progress& progress, const SpanContext& run_span = {});
 
 // A random span id (never 0), for the runner's own spans. Not for hot paths.
 std::uint64_t random_span_id();

@@ -90,6 +90,9 @@ RunInfo describe_this_run(int argc, const char* const* argv) {
   if (const char* parent = std::getenv("TRACEPARENT")) {
     if (auto context = SpanContext::from_traceparent(parent)) run.parent = *context;
   }
+  if (const ProvokeSettings provoke = provocation_settings(); provoke.profile != ProvokeProfile::kOff) {
+    run.provoke = provoke;
+  }
   const std::string program =
       run.argv.empty() ? std::string("unknown") : std::filesystem::path(run.argv.front()).filename().string();
   // Defaults first, then the environment's (as the SDK specification orders them);

@@ -34,8 +34,17 @@ std::string run_json(const RunInfo& run) {
   }
   w.Key("random_seed");
   w.Int64(run.random_seed);
-  w.Key("chaos");
-  w.Null();
+  w.Key("chaos");  // the provocation settings (docs/provoke.md)
+  if (run.provoke) {
+    w.StartObject();
+    w.Key("profile");
+    write_string(w, provoke_profile_name(run.provoke->profile));
+    w.Key("seed");
+    w.Uint64(run.provoke->seed);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
   w.Key("exit_status");
   if (run.exit_status >= 0) {
     w.Int(run.exit_status);

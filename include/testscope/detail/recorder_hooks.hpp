@@ -22,4 +22,12 @@ void record_log(std::uint8_t severity, std::string_view event, const Attribute* 
                 std::size_t count) noexcept;
 void record_status(std::uint64_t span_id, std::uint8_t code, std::string_view message) noexcept;
 
+// True while a test is captured with provocation on (testscope/provoke.hpp).
+extern std::atomic<bool> g_provoke_active;
+
+inline bool provoke_active() noexcept { return g_provoke_active.load(std::memory_order_relaxed); }
+
+// An explicit provocation point (testscope::provoke_point).
+void provoke_at_point(std::string_view name, std::uint32_t line) noexcept;
+
 }  // namespace testscope::detail
