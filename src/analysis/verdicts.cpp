@@ -121,7 +121,7 @@ void add_execution(const Execution& e, std::map<std::string, TestVerdict>& tests
 std::string_view verdict_name(Verdict verdict) { return kVerdictNames.at(static_cast<std::size_t>(verdict)); }
 
 std::optional<Verdict> parse_verdict(std::string_view name) {
-  const auto it = std::find(kVerdictNames.begin(), kVerdictNames.end(), name);
+  const auto* const it = std::find(kVerdictNames.begin(), kVerdictNames.end(), name);
   if (it == kVerdictNames.end()) return std::nullopt;
   return static_cast<Verdict>(it - kVerdictNames.begin());
 }

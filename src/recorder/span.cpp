@@ -138,8 +138,9 @@ void record_attribute(std::uint64_t span_id, std::string_view key, const Attribu
 
 void record_event(std::uint64_t span_id, std::string_view name, const Attribute* attributes,
                   std::size_t count) noexcept {
-  if (ThreadState* state = thread_state())
+  if (ThreadState* state = thread_state()) {
     record_event_at(*state, span_id, now_ticks(), name, attributes, count);
+  }
 }
 
 void record_event_at(ThreadState& state_ref, std::uint64_t span_id, std::uint64_t ticks,

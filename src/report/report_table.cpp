@@ -38,6 +38,38 @@ std::string verdict_counts(const Verdicts& verdicts) {
   return text;
 }
 
+namespace {
+
+// The last column of a test's row: what rules out, where to look, quarantine and provocation.
+std::string verdict_note(const TestVerdict& v, const std::string& root) {
+  std::string note;
+  if (v.rules_out_above) {
+    note = fmt::format("rules out a failure rate above {}", percent(*v.rules_out_above));
+  } else if (v.failures > 0) {
+    note = joined(root, v.example_artifacts);
+  }
+  if (!v.quarantine.empty() && v.failures > 0) note = fmt::format("QUARANTINED {}; {}", v.quarantine, note);
+  if (v.provoked_runs > 0 && v.provoked_runs < v.runs) {
+    note = fmt::format("failed {}/{} provoked, {}/{} plain; {}", v.provoked_failures, v.provoked_runs,
+                       v.failures - v.provoked_failures, v.runs - v.provoked_runs, note);
+  } else if (v.provoked_runs > 0 && v.failures > 0) {
+    note = fmt::format("failed {}/{} provoked; {}", v.provoked_failures, v.provoked_runs, note);
+  }
+  return note;
+}
+
+std::string execution_line(const Verdicts& verdicts) {
+  const ExecutionCounts& e = verdicts.executions;
+  std::string ends = fmt::format("{} passed", e.passed);
+  if (e.failed != 0) ends += fmt::format(", {} failed", e.failed);
+  if (e.crashed != 0) ends += fmt::format(", {} crashed", e.crashed);
+  if (e.timed_out != 0) ends += fmt::format(", {} timed out", e.timed_out);
+  return fmt::format("\n{} execution{} ({}){}; verdicts: {}\n", e.total, e.total == 1 ? "" : "s", ends,
+                     verdicts.interrupted ? ", then interrupted" : "", verdict_counts(verdicts));
+}
+
+}  // namespace
+
 std::string format_table(const Verdicts& verdicts, const std::string& root, bool colour) {
   struct Row {
     std::string verdict, name, runs, failures, rate, ci, note;
@@ -46,19 +78,7 @@ std::string format_table(const Verdicts& verdicts, const std::string& root, bool
   std::vector<Row> rows;
   rows.push_back({"VERDICT", "TEST", "RUNS", "FAILS", "RATE", "95% CI", "ARTIFACTS"});
   for (const TestVerdict& v : verdicts.tests) {
-    std::string note;
-    if (v.rules_out_above) {
-      note = fmt::format("rules out a failure rate above {}", percent(*v.rules_out_above));
-    } else if (v.failures > 0) {
-      note = joined(root, v.example_artifacts);
-    }
-    if (!v.quarantine.empty() && v.failures > 0) note = fmt::format("QUARANTINED {}; {}", v.quarantine, note);
-    if (v.provoked_runs > 0 && v.provoked_runs < v.runs) {
-      note = fmt::format("failed {}/{} provoked, {}/{} plain; {}", v.provoked_failures, v.provoked_runs,
-                         v.failures - v.provoked_failures, v.runs - v.provoked_runs, note);
-    } else if (v.provoked_runs > 0 && v.failures > 0) {
-      note = fmt::format("failed {}/{} provoked; {}", v.provoked_failures, v.provoked_runs, note);
-    }
+    const std::string note = verdict_note(v, root);
     rows.push_back({std::string(verdict_name(v.verdict)), display_name(v), std::to_string(v.runs),
                     std::to_string(v.failures), percent(v.failure_rate),
                     fmt::format("{}-{}", percent(v.ci95.low), percent(v.ci95.high)), note, v.verdict});
@@ -79,14 +99,7 @@ std::string format_table(const Verdicts& verdicts, const std::string& root, bool
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
-  const ExecutionCounts& e = verdicts.executions;
-  std::string ends = fmt::format("{} passed", e.passed);
-  if (e.failed != 0) ends += fmt::format(", {} failed", e.failed);
-  if (e.crashed != 0) ends += fmt::format(", {} crashed", e.crashed);
-  if (e.timed_out != 0) ends += fmt::format(", {} timed out", e.timed_out);
-  out += fmt::format("\n{} execution{} ({}){}; verdicts: {}\n", e.total, e.total == 1 ? "" : "s", ends,
-                     verdicts.interrupted ? ", then interrupted" : "", verdict_counts(verdicts));
-  return out;
+  return out + execution_line(verdicts);
 }
 
 std::string format_problems(const Verdicts& verdicts, const std::string& root, std::size_t limit) {

@@ -134,12 +134,14 @@ std::string ArtifactWriter::write_test(const TestRecord& record, const RunInfo& 
       error =
           detail::write_file_atomic(dir / artifact_files::kChromeTraceFile, chrome_trace_json(record, run));
     }
-    if (error.empty())
+    if (error.empty()) {
       error = detail::write_file_atomic(dir / artifact_files::kMetricsFile, metrics_prom(record));
+    }
     if (error.empty()) error = detail::write_file_atomic(dir / artifact_files::kLogsFile, logs_jsonl(record));
     // summary.json last: its presence says the test's artifacts are complete.
-    if (error.empty())
+    if (error.empty()) {
       error = detail::write_file_atomic(dir / artifact_files::kSummaryFile, summary_json(record));
+    }
     return error;
   } catch (const std::exception& e) {
     return std::string("writing artifacts of ") + record.test.full_name() + ": " + e.what();

@@ -13,6 +13,19 @@ using namespace cli_test;  // NOLINT(google-build-using-namespace): the harness 
 constexpr const char* kRacy = "PromoRace.RacyApplyAllowsExactlyOneUse";
 constexpr const char* kAtomic = "PromoRace.AtomicApplyAllowsExactlyOneUse";
 
+// One provocation event's {point, wait_ns}.
+std::pair<std::string, std::int64_t> provoke_wait(const json& event) {
+  std::string point;
+  std::int64_t wait_ns = -1;
+  for (const json& a : event["attributes"]) {
+    if (a["key"] == "testscope.provoke.point") point = a["value"]["stringValue"];
+    if (a["key"] == "testscope.provoke.wait_ns") {
+      wait_ns = std::stoll(a["value"]["intValue"].get<std::string>());
+    }
+  }
+  return {point, wait_ns};
+}
+
 // The provocation events in an OTLP/JSON trace: {point, wait_ns}.
 std::vector<std::pair<std::string, std::int64_t>> provoke_waits(const json& trace) {
   std::vector<std::pair<std::string, std::int64_t>> waits;
@@ -20,15 +33,7 @@ std::vector<std::pair<std::string, std::int64_t>> provoke_waits(const json& trac
     for (const json& scope : resource["scopeSpans"]) {
       for (const json& span : scope["spans"]) {
         for (const json& event : span.value("events", json::array())) {
-          if (event["name"] != "testscope.provoke.wait") continue;
-          std::string point;
-          std::int64_t wait_ns = -1;
-          for (const json& a : event["attributes"]) {
-            if (a["key"] == "testscope.provoke.point") point = a["value"]["stringValue"];
-            if (a["key"] == "testscope.provoke.wait_ns")
-              wait_ns = std::stoll(a["value"]["intValue"].get<std::string>());
-          }
-          waits.emplace_back(point, wait_ns);
+          if (event["name"] == "testscope.provoke.wait") waits.push_back(provoke_wait(event));
         }
       }
     }

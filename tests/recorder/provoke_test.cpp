@@ -7,6 +7,7 @@
 #include <testscope/provoke.hpp>
 #include <testscope/span.hpp>
 
+#include <array>
 #include <set>
 #include <string>
 #include <thread>
@@ -46,7 +47,7 @@ Waits waits_of(const TestRecord& record) {
 // A small workload on two named threads: spans, a log event and an explicit point; returns
 // what it computed.
 int workload() {
-  int sums[2] = {0, 0};
+  std::array<int, 2> sums = {0, 0};
   auto worker = [&sums](int which) {
     set_thread_name(which == 0 ? "worker-a" : "worker-b");
     for (int i = 0; i < 20; ++i) {
@@ -54,7 +55,7 @@ int workload() {
       step.set_attribute("i", i);
       log_event("stepped", {{"i", i}});
       provoke_point("between");
-      sums[which] += i;
+      sums.at(which) += i;
     }
   };
   std::thread a(worker, 0);
