@@ -85,6 +85,18 @@ inline const std::vector<std::string>& visible_tests() {
   return names;
 }
 
+// Catch2's own order for `--order rand --rng-seed seed`, as full names (its listing follows it).
+inline std::vector<std::string> catch2_random_order(const std::string& seed) {
+  const ProcessResult listed =
+      run_process({CATCH2_FIXTURE, "--list-test-names-only", "--order", "rand", "--rng-seed", seed});
+  std::vector<std::string> names;
+  std::istringstream lines(listed.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) names.push_back("catch2_fixture." + line);
+  }
+  return names;
+}
+
 // A scratch folder per test, removed after it.
 class Catch2Test : public ::testing::Test {
  protected:

@@ -3,7 +3,6 @@
 // 0; `skip`: not run), TESTSCOPE_SHARD through an exact test spec and TESTSCOPE_SHUFFLE_SEED as
 // Catch2's random order, and a reporter writing XML to stdout left intact.
 #include <set>
-#include <sstream>
 
 #include "catch2_test_support.hpp"
 
@@ -123,18 +122,6 @@ TEST_F(Catch2Run, TestscopeShardSplitsTheTestCasesExactly) {
   // Names Catch2's spec cannot tell apart (it matches without case) are said to run twice.
   const ProcessResult twins = fixture({"[twins]"}, {"TESTSCOPE_SHARD=1/2"});
   EXPECT_NE(twins.err.find("cannot name exactly the 1 test cases to run"), std::string::npos) << twins.err;
-}
-
-// Catch2's own listing of `--order rand --rng-seed seed`, as full names.
-std::vector<std::string> catch2_random_order(const std::string& seed) {
-  const ProcessResult listed =
-      run_process({CATCH2_FIXTURE, "--list-test-names-only", "--order", "rand", "--rng-seed", seed});
-  std::vector<std::string> names;
-  std::istringstream lines(listed.out);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty()) names.push_back("catch2_fixture." + line);
-  }
-  return names;
 }
 
 TEST_F(Catch2Run, TestscopeShuffleSeedIsCatch2sRandomOrder) {
