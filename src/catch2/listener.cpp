@@ -182,9 +182,10 @@ class Listener final : public Catch::TestEventListenerBase {
     std::string path;
     for (std::size_t i = 1; i < sections_.size(); ++i) path += (i > 1 ? " / " : "") + sections_[i].name;
     std::string where = path.empty() ? "" : "section: " + path;
-    if (runs_ > 1)
+    if (runs_ > 1) {
       where +=
           (where.empty() ? "" : ", ") + std::string("run ") + std::to_string(runs_) + " of the test case";
+    }
     return where.empty() ? where : "\n" + where;
   }
 
@@ -233,11 +234,11 @@ TestInfo describe(const Catch::TestCaseInfo& info) {
 void install_listener(std::shared_ptr<TestSession> session) {
   listener_session() = std::move(session);
   // What CATCH_REGISTER_LISTENER does at static initialisation, done when testscope runs.
-  static const bool registered = [] {
+  static const bool kRegistered = [] {
     Catch::getMutableRegistryHub().registerListener(std::make_shared<ListenerFactory>());
     return true;
   }();
-  static_cast<void>(registered);
+  static_cast<void>(kRegistered);
 }
 
 }  // namespace testscope::catch2::detail

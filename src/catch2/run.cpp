@@ -78,8 +78,9 @@ std::vector<std::size_t> picked_by_catch2(const Catch::ConfigData& data,
     for (std::size_t i = 0; i < tests.size(); ++i) picked[i] = !tests[i].isHidden();
   } else {
     for (const Catch::TestSpec::FilterMatch& match : matches) {
-      for (const Catch::TestCase* test : match.tests)
+      for (const Catch::TestCase* test : match.tests) {
         picked[static_cast<std::size_t>(test - tests.data())] = true;
+      }
     }
   }
   std::vector<std::size_t> positions;

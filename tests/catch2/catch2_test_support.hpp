@@ -73,16 +73,16 @@ inline std::string quarantine_entry(const std::string& test, const std::string& 
 // The fixture's test cases a plain run runs (the hidden ones, [twins] and [abort], aside), in
 // declaration order, by full name.
 inline const std::vector<std::string>& visible_tests() {
-  static const std::vector<std::string> names = {
+  static const std::vector<std::string> kNames = {
       "catch2_fixture.passes",
       "catch2_fixture.fails after a span",
       "catch2_fixture.throws",
       "catch2_fixture.threads",
       "catch2_fixture.sections and generators",
       "catch2_fixture.fails in a section",
-      "catch2_fixture.a/../weird, \"name\" \\ with [brackets]",
+      R"(catch2_fixture.a/../weird, "name" \ with [brackets])",
   };
-  return names;
+  return kNames;
 }
 
 // Catch2's own order for `--order rand --rng-seed seed`, as full names (its listing follows it).

@@ -12,7 +12,7 @@ namespace {
 class Catch2Run : public Catch2Test {
  protected:
   fs::path write_quarantine(const std::string& entries) const {
-    const fs::path path = dir() / "quarantine.toml";
+    fs::path path = dir() / "quarantine.toml";
     std::ofstream(path) << "# the team's quarantine\n" << entries;
     return path;
   }
