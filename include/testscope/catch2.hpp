@@ -35,9 +35,11 @@
 //
 // The quarantine file: `run` entries print [QUARANTINED] after the test case's output and
 // run() returns 0 when every failure was quarantined; `skip` entries keep the test case from
-// running (taken out of Catch2's test spec). `testscope run --shard I/N` (TESTSCOPE_SHARD)
-// runs the test cases k % N == I - 1 of those Catch2 would run (numbered from 0 in declaration
-// order), through Catch2's test spec; `--shuffle` (TESTSCOPE_SHUFFLE_SEED=S) is Catch2's
+// running (taken out of Catch2's test spec). The file refuses spaces in a name: match a Catch2
+// name with spaces by a pattern with '?' for each ("PromoRace.racy?apply?allows?exactly?one?use"). `testscope
+// run --shard I/N` (TESTSCOPE_SHARD) runs the test cases k % N == I - 1 of those Catch2 would run (numbered
+// from 0 in declaration order), through Catch2's test spec; `--shuffle` (TESTSCOPE_SHUFFLE_SEED=S) is
+// Catch2's
 // --order rand --rng-seed S mod 2^32, which run.json's random_seed records.
 //
 // Catch2 v2 changes its reporter interface with CATCH_CONFIG_ENABLE_BENCHMARKING; testscope's
