@@ -28,16 +28,19 @@ using testing_support::run_process;
 using testing_support::slurp;
 
 // Every test case doctest_fixture runs (not "Fixture.never runs", marked doctest::skip()).
-const std::set<std::string> kAllTests = {"Fixture.passes",
-                                         "Fixture.fails after a span",
-                                         "Fixture.throws",
-                                         "Fixture.threads",
-                                         "Fixture.subcases/../escape",
-                                         "Fixture.aborts when asked",
-                                         "Fixture.typed<int>",
-                                         "Fixture.typed<double>",
-                                         "Fixture.messages",
-                                         "doctest_fixture.outside any suite"};
+const std::set<std::string>& all_tests() {
+  static const std::set<std::string> kNames = {"Fixture.passes",
+                                               "Fixture.fails after a span",
+                                               "Fixture.throws",
+                                               "Fixture.threads",
+                                               "Fixture.subcases/../escape",
+                                               "Fixture.aborts when asked",
+                                               "Fixture.typed<int>",
+                                               "Fixture.typed<double>",
+                                               "Fixture.messages",
+                                               "doctest_fixture.outside any suite"};
+  return kNames;
+}
 
 // The 1-based line of the first line of doctest_fixture.cpp that contains `text`.
 int fixture_line(const std::string& text) {
@@ -77,7 +80,7 @@ class DoctestFront : public ::testing::Test {
   // A quarantine file with one entry for `test`, valid for 30 more days.
   fs::path quarantine(const std::string& test, const std::string& mode) const {
     const quarantine::Date today = quarantine::Date::today();
-    const fs::path path = dir_ / "quarantine.toml";
+    fs::path path = dir_ / "quarantine.toml";
     std::ofstream(path) << "[[quarantine]]\ntest = \"" << test
                         << "\"\nreason = \"racy, see #7\"\nowner = \"bob\"\n"
                         << "added = " << today.plus_days(-1).to_string()
@@ -129,7 +132,7 @@ TEST_F(DoctestFront, WritesAStrictlyCheckedArtifactTree) {
     ASSERT_TRUE(chrome["traceEvents"].is_array()) << name;
     EXPECT_FALSE(chrome["traceEvents"].empty()) << name;
   }
-  EXPECT_EQ(names, kAllTests);
+  EXPECT_EQ(names, all_tests());
 
   // summary.json of the failing test, field by field.
   const fs::path failing_dir = tests.at("Fixture.fails after a span");
@@ -245,8 +248,9 @@ TEST_F(DoctestFront, SubcasesAreSpansOfTheirTestCaseWithAStableSafeId) {
     const fs::path out = dir() / ("run" + std::to_string(run));
     run_process({DOCTEST_FIXTURE, "-tc=subcases*", "--testscope-artifacts=" + out.string()});
     std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(out / "tests"))
+    for (const auto& entry : fs::directory_iterator(out / "tests")) {
       names.insert(entry.path().filename().string());
+    }
     folders.push_back(names);
     // Nothing escaped the tree: run.json and tests/ only, one folder in tests/.
     std::set<std::string> top;

@@ -2,6 +2,7 @@
 // spans (no front code: the recorder's buffers are files there), --shard splitting the test
 // cases exactly, --shuffle --seed reordering them, and the promo example's verdicts.
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <string>
@@ -32,6 +33,7 @@ std::vector<std::string> ran_in_order(const fs::path& run_root) {
   }
   std::sort(started.begin(), started.end());
   std::vector<std::string> names;
+  names.reserve(started.size());
   for (const auto& [start, name] : started) names.push_back(name);
   return names;
 }
@@ -39,16 +41,19 @@ std::vector<std::string> ran_in_order(const fs::path& run_root) {
 std::set<std::string> as_set(const std::vector<std::string>& names) { return {names.begin(), names.end()}; }
 
 // doctest_fixture's test cases in declaration (file) order; "Fixture.never runs" is doctest::skip().
-const std::vector<std::string> kDeclarationOrder = {"Fixture.passes",
-                                                    "Fixture.fails after a span",
-                                                    "Fixture.throws",
-                                                    "Fixture.threads",
-                                                    "Fixture.subcases/../escape",
-                                                    "Fixture.aborts when asked",
-                                                    "Fixture.typed<int>",
-                                                    "Fixture.typed<double>",
-                                                    "Fixture.messages",
-                                                    "doctest_fixture.outside any suite"};
+const std::vector<std::string>& declaration_order() {
+  static const std::vector<std::string> kNames = {"Fixture.passes",
+                                                  "Fixture.fails after a span",
+                                                  "Fixture.throws",
+                                                  "Fixture.threads",
+                                                  "Fixture.subcases/../escape",
+                                                  "Fixture.aborts when asked",
+                                                  "Fixture.typed<int>",
+                                                  "Fixture.typed<double>",
+                                                  "Fixture.messages",
+                                                  "doctest_fixture.outside any suite"};
+  return kNames;
+}
 
 // `testscope` run in a scratch folder (tests/cli/cli_harness.hpp).
 class DoctestRun : public CliTest {};
@@ -64,8 +69,9 @@ TEST_F(DoctestRun, AbortInsideATestIsRecoveredWithItsSpans) {
   EXPECT_EQ(died["verdict"], "crashed");
   EXPECT_EQ(died["runs"], 2);
   EXPECT_EQ(test_named(verdicts, "Fixture.passes")["verdict"], "passed");
-  for (const json& t : verdicts["tests"])
+  for (const json& t : verdicts["tests"]) {
     EXPECT_NE(t["kind"], "program") << "the crash is the test's: " << t.dump();
+  }
 
   const fs::path test_dir = dir() / "testscope-out/runs/1/tests" / died["id"].get<std::string>();
   const json summary = json::parse(slurp(test_dir / "summary.json"));
@@ -96,14 +102,16 @@ TEST_F(DoctestRun, ShardsSplitTheTestCasesExactly) {
     shards.push_back(ran_in_order(dir() / (std::string("shard") + shard[0]) / "runs/1"));
   }
   // Numbered in declaration order, test k in shard I when k % 2 == I - 1.
-  std::vector<std::string> expected[2];
-  for (std::size_t k = 0; k < kDeclarationOrder.size(); ++k) expected[k % 2].push_back(kDeclarationOrder[k]);
+  std::array<std::vector<std::string>, 2> expected;
+  for (std::size_t k = 0; k < declaration_order().size(); ++k) {
+    expected.at(k % 2).push_back(declaration_order()[k]);
+  }
   EXPECT_EQ(shards[0], expected[0]);
   EXPECT_EQ(shards[1], expected[1]);
   std::set<std::string> both = as_set(shards[0]);
   both.insert(shards[1].begin(), shards[1].end());
   EXPECT_EQ(both.size(), shards[0].size() + shards[1].size()) << "no test case in both shards";
-  EXPECT_EQ(both, as_set(kDeclarationOrder)) << "every test case in one shard";
+  EXPECT_EQ(both, as_set(declaration_order())) << "every test case in one shard";
 }
 
 TEST_F(DoctestRun, ShuffleSeedReordersTheTestCases) {
@@ -116,10 +124,10 @@ TEST_F(DoctestRun, ShuffleSeedReordersTheTestCases) {
     orders[out] = ran_in_order(dir() / out / "runs/1");
     EXPECT_EQ(json::parse(slurp(dir() / out / "runs/1/run.json"))["random_seed"], std::stoi(seed))
         << "doctest's --rand-seed, recorded";
-    EXPECT_EQ(as_set(orders[out]), as_set(kDeclarationOrder)) << "every test case once";
+    EXPECT_EQ(as_set(orders[out]), as_set(declaration_order())) << "every test case once";
   }
   EXPECT_EQ(orders["seed7"], orders["seed7_again"]) << "one seed, one order";
-  EXPECT_NE(orders["seed7"], kDeclarationOrder) << "shuffled";
+  EXPECT_NE(orders["seed7"], declaration_order()) << "shuffled";
   EXPECT_NE(orders["seed7"], orders["seed8"]) << "another seed, another order";
 }
 
