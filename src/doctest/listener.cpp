@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <climits>
 #include <cstdint>
@@ -352,7 +353,7 @@ class Listener final : public ::doctest::IReporter {
   int pass_ = 1;                                   // its run: doctest re-enters once per leaf subcase
   std::vector<std::unique_ptr<Span>> spans_;       // the open subcases' spans, innermost last
   bool pending_ = false;                           // ended, not finished
-  bool crashed_ = false;                           // doctest's signal handler is running
+  std::atomic<bool> crashed_{false};               // doctest's signal handler is running (any thread reads)
   std::set<std::string> names_;                    // full names seen, to warn about a shared folder
   std::mutex mutex_;                               // guards subcases_
   std::vector<std::string> subcases_;              // the subcase path, outermost first
