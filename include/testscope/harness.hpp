@@ -152,6 +152,11 @@ class TestSession {
   // through its framework's filter (GoogleTest: the negative part of --gtest_filter).
   std::vector<std::string> skip_patterns() const;
 
+  // Colour on the console from now on, over what the constructor decided (FrontInfo::color):
+  // for a front whose framework reads its own colour option only when its run starts
+  // (doctest's --no-colors). Call before begin_program().
+  void set_color(bool color) noexcept;
+
   // Writes run.json (still running), starts the /metrics endpoint and live export.
   // `random_seed` is run.json's "random_seed": the framework's shuffle seed, 0 if none.
   void begin_program(std::int64_t random_seed = 0) noexcept;

@@ -239,6 +239,10 @@ std::vector<std::string> TestSession::skip_patterns() const {
   return state_ ? state_->quarantine.skip_patterns() : std::vector<std::string>{};
 }
 
+void TestSession::set_color(bool color) noexcept {
+  if (state_) state_->color = color;
+}
+
 void TestSession::begin_program(std::int64_t random_seed) noexcept {
   if (!state_) return;
   State& s = *state_;
