@@ -207,6 +207,7 @@ ThreadState* register_thread() noexcept {
 void sync_epoch(ThreadState& state, std::uint32_t epoch) noexcept {
   ThreadBuffer& buffer = *state.buffer;
   state.head = 0;
+  state.end_room = 0;  // spans begun in earlier epochs end without it
   state.full = false;
   state.current = SpanContext{};
   state.epoch = epoch;
