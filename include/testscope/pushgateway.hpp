@@ -1,5 +1,5 @@
 // testscope/pushgateway.hpp: pushing metrics to a Prometheus Pushgateway (prometheus-cpp's
-// Gateway), as --testscope_pushgateway does at the end of a test program.
+// text format in an HTTP PUT), as --testscope_pushgateway does at the end of a test program.
 //
 //   std::string error = testscope::push_to_gateway("http://pushgateway:9091", "my_tests", "ci-runner-7");
 //   if (!error.empty()) std::fprintf(stderr, "testscope: warning: cannot push metrics to %s\n",
@@ -33,7 +33,8 @@ std::string check_pushgateway_url(std::string_view url) noexcept;
 // an empty one becomes "unknown".
 // Returns an empty string on success (a 2xx answer), else "<url>: <reason>": a bad URL,
 // the network error (connection refused, host not found, timeout), or the HTTP status
-// the Pushgateway answered. Thread-safe; never throws. After a timeout the request is
+// the Pushgateway answered with the first line of its reason. Nothing is printed (the
+// answer's body never reaches stdout). Thread-safe; never throws. After a timeout the request is
 // abandoned on a detached thread that owns everything it uses.
 std::string push_to_gateway(std::string_view url, const std::string& job, const std::string& instance,
                             const std::vector<std::weak_ptr<prometheus::Collectable>>& extra = {},

@@ -15,7 +15,9 @@
 //
 // Cost: when no test is being captured a span is one relaxed atomic load and a branch
 // (under 2 ns). While capturing, begin+end appends to a per-thread buffer: no lock, no
-// allocation in steady state, no I/O. A full buffer drops records and counts the drops.
+// allocation in steady state, no I/O. A full buffer drops records and counts the drops
+// (and the test warns on stderr); a span whose begin was recorded always gets its end: its
+// begin keeps room for it.
 // Every member is noexcept: instrumentation never throws into the code it observes.
 //
 // Thread-safety: a Span object belongs to the thread that uses it; different threads
@@ -119,6 +121,7 @@ class Span {
   std::uint32_t site_;   // its call site's id in that epoch (names the point when provoking)
   bool previous_sampled_;
   bool recording_ = false;
+  bool end_room_kept_;  // its begin was recorded, with room for its end (in the padding: no size change)
 };
 
 // Adds an event to this thread's current span (or the test's root span).

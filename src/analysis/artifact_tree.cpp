@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,32 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The whole file at `path` (relative to the directory `dirfd`, or to the working directory
-// with AT_FDCWD), read with openat and read into a per-thread buffer: a tree has ~100,000
-// small files, and ifstream plus stringstream copied each twice. nullopt with `error`
-// (errno) set if it cannot be read.
-std::optional<std::string> read_text_at(int dirfd, const char* path, int* error = nullptr) {
-  const int fd = ::openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (error != nullptr) *error = errno;
-    return std::nullopt;
-  }
-  thread_local std::vector<char> buffer(65536);  // kept between files: no allocation per file
-  std::size_t size = 0;
-  ssize_t n = 0;
-  while ((n = ::read(fd, buffer.data() + size, buffer.size() - size)) > 0) {
-    size += static_cast<std::size_t>(n);
-    if (size == buffer.size()) buffer.resize(buffer.size() * 2);
-  }
-  const int read_error = errno;
-  ::close(fd);
-  if (n < 0) {
-    if (error != nullptr) *error = read_error;
-    return std::nullopt;
-  }
-  return std::string(buffer.data(), size);
-}
-
 // Closes `fd` (if >= 0) when it goes out of scope.
 struct FileDescriptor {
   explicit FileDescriptor(int descriptor) : fd(descriptor) {}
@@ -61,7 +36,46 @@ struct FileDescriptor {
   int fd;
 };
 
-std::optional<std::string> read_text(const fs::path& path) { return read_text_at(AT_FDCWD, path.c_str()); }
+constexpr const char* kNotRegular = "is not a regular file; not read";
+
+// The whole file at `path` (relative to the directory `dirfd`, or to the working directory
+// with AT_FDCWD), read with openat and read into a per-thread buffer: a tree has ~100,000
+// small files, and ifstream plus stringstream copied each twice. nullopt with `error` set
+// if it cannot be read, or if it is not a regular file: opened without blocking (a FIFO's
+// open would wait for a writer) and checked on the descriptor before any read. `missing` is
+// set when it does not exist.
+std::optional<std::string> read_text_at(int dirfd, const char* path, std::string* error = nullptr,
+                                        bool* missing = nullptr) {
+  const int fd = ::openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    const int open_error = errno;
+    if (missing != nullptr) *missing = open_error == ENOENT;
+    if (error != nullptr) *error = "cannot be read (" + std::generic_category().message(open_error) + ")";
+    return std::nullopt;
+  }
+  const FileDescriptor closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (error != nullptr) *error = kNotRegular;
+    return std::nullopt;
+  }
+  thread_local std::vector<char> buffer(65536);  // kept between files: no allocation per file
+  std::size_t size = 0;
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer.data() + size, buffer.size() - size)) > 0) {
+    size += static_cast<std::size_t>(n);
+    if (size == buffer.size()) buffer.resize(buffer.size() * 2);
+  }
+  if (n < 0) {
+    if (error != nullptr) *error = "cannot be read (" + std::generic_category().message(errno) + ")";
+    return std::nullopt;
+  }
+  return std::string(buffer.data(), size);
+}
+
+std::optional<std::string> read_text(const fs::path& path, std::string* error = nullptr) {
+  return read_text_at(AT_FDCWD, path.c_str(), error);
+}
 
 // Parses `text`, read from `path`; on failure records a Problem and returns nullopt.
 std::optional<json> parse_json(const fs::path& path, const std::string& text,
@@ -80,9 +94,10 @@ std::optional<json> parse_json(const fs::path& path, const std::string& text,
 
 // Parses the JSON file at `path`; on failure records a Problem and returns nullopt.
 std::optional<json> read_json(const fs::path& path, std::vector<Problem>& problems) {
-  const auto text = read_text(path);
+  std::string error;
+  const auto text = read_text(path, &error);
   if (!text) {
-    problems.push_back({path, "cannot be read"});
+    problems.push_back({path, error});
     return std::nullopt;
   }
   return parse_json(path, *text, problems);
@@ -103,10 +118,11 @@ std::string failures_text(const json& failures) {
 // a Problem, when it cannot be used.
 std::optional<TestAttempt> read_summary(int dirfd, const std::string& relative, const fs::path& path,
                                         const std::string& id, std::vector<Problem>& problems) {
-  int error = 0;
-  const auto text = read_text_at(dirfd, relative.c_str(), &error);
+  std::string error;
+  bool missing = false;
+  const auto text = read_text_at(dirfd, relative.c_str(), &error, &missing);
   if (!text) {
-    if (error != ENOENT) problems.push_back({path, "cannot be read"});
+    if (!missing) problems.push_back({path, error});
     return std::nullopt;
   }
   // The common case, ~5x faster; the general reader below decides the rest (the two must
@@ -231,8 +247,9 @@ std::map<std::string, ExecutionRecord> read_manifest(ArtifactTree& tree) {
   const fs::path manifest_path = tree.root / kRunManifestFile;
   if (!fs::exists(manifest_path)) return records;
   try {
-    const auto text = read_text(manifest_path);
-    if (!text) throw std::runtime_error("cannot be read");
+    std::string error;
+    const auto text = read_text(manifest_path, &error);
+    if (!text) throw std::runtime_error(error);
     check_schema(parse_json_or_throw(*text), manifest_path.string());
     const RunManifest manifest = parse_run_manifest(*text);
     tree.interrupted = manifest.interrupted;
@@ -320,6 +337,10 @@ void read_executions(ArtifactTree& tree, const std::vector<std::string>& names,
 }
 
 }  // namespace
+
+std::optional<std::string> read_artifact_file(const fs::path& path, std::string* error) {
+  return read_text(path, error);
+}
 
 ArtifactTree load_artifact_tree(const fs::path& root) {
   std::error_code ec;

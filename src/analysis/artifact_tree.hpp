@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,14 @@ struct ArtifactTree {
   std::vector<Execution> executions;  // in execution order (numeric folder names first)
   std::vector<Problem> problems;
 };
+
+// The whole content of the regular file at `path`, or nullopt with `error` (if not null)
+// set to the problem: "is not a regular file; not read" for a named pipe, a device or a
+// socket, which are never opened for reading (a FIFO would block the reader for good),
+// "cannot be read (<reason>)" otherwise. Every reader of an artifact tree uses it.
+// Throws only std::bad_alloc.
+std::optional<std::string> read_artifact_file(const std::filesystem::path& path,
+                                              std::string* error = nullptr);
 
 // Loads the tree at `root`. Throws std::runtime_error only if `root` is not a readable
 // directory or holds no execution at all; everything else is a Problem.

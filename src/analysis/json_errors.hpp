@@ -2,20 +2,40 @@
 // of a syntax error, the field that is missing or has the wrong type. Internal.
 #pragma once
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <utf8.h>
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "testscope/artifact_files.hpp"
 
 namespace testscope::analysis {
 
+// `text` with every byte that is not part of valid UTF-8 written as \xNN: a message that
+// quotes a file's bytes (nlohmann's "last read: ...") stays text that JSON, XML and a
+// terminal can hold, and still shows which bytes were there.
+inline std::string escape_invalid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  auto at = text.begin();
+  while (at != text.end()) {
+    const auto bad = utf8::find_invalid(at, text.end());
+    out.append(at, bad);
+    if (bad == text.end()) break;
+    out += fmt::format("\\x{:02X}", static_cast<unsigned char>(*bad));
+    at = bad + 1;
+  }
+  return out;
+}
+
 // "byte 57: syntax error while parsing object - unexpected end of input; expected '}'"
 // for a parse error; the exception's text without nlohmann's "[json.exception...]" tag
-// otherwise.
+// otherwise. Valid UTF-8 (escape_invalid_utf8), whatever bytes the input held.
 inline std::string describe_json_error(const nlohmann::json::exception& e) {
-  std::string what = e.what();
+  std::string what = escape_invalid_utf8(e.what());
   const auto tag_end = what.find("] ");
   if (what.rfind("[json.exception.", 0) == 0 && tag_end != std::string::npos) what = what.substr(tag_end + 2);
   if (const auto* parse = dynamic_cast<const nlohmann::json::parse_error*>(&e)) {

@@ -137,7 +137,8 @@ std::string run_manifest_json(const RunManifest& m) {
               {"span_id", hex_or_null(m.span_id)},
               {"parent_span_id", hex_or_null(m.parent_span_id)},
               {"executions", executions}};
-  return doc.dump(2) + "\n";
+  // Replace, not throw: argv and the input folders are the user's bytes.
+  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 RunManifest parse_run_manifest(const std::string& text) {

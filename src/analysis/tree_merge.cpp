@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "analysis/artifact_tree.hpp"
+
 namespace testscope::analysis {
 namespace {
 
@@ -26,12 +28,11 @@ RunManifest read_input_manifest(const fs::path& input) {
   if (!fs::exists(path, ec)) {
     fail(input, std::string("not a testscope output (no ") + kRunManifestFile + ")");
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string error;
+  const std::optional<std::string> text = read_artifact_file(path, &error);
+  if (!text) fail(path, error);
   try {
-    return parse_run_manifest(text.str());
+    return parse_run_manifest(*text);
   } catch (const std::exception& e) {
     fail(path, std::string("corrupt: ") + e.what());
   }

@@ -62,7 +62,9 @@ std::string verdicts_json(const Verdicts& verdicts) {
                               {"timed_out", e.timed_out}}},
                             {"tests", tests},
                             {"problems", problems}};
-  return doc.dump(2) + "\n";
+  // Replace, not throw, should a name or path hold bytes that are not UTF-8: a report
+  // must come out whatever the tree holds.
+  return doc.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace testscope::analysis

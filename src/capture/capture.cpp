@@ -1,5 +1,6 @@
 #include "testscope/capture.hpp"
 
+#include <cstdio>
 #include <mutex>
 
 #include "capture/assemble.hpp"
@@ -48,6 +49,25 @@ const SpanData* TestRecord::find_span(std::uint64_t span_id) const noexcept {
   }
   return nullptr;
 }
+
+namespace {
+
+// One line on stderr for a test that lost records: the timeline and traces miss them, and
+// a passing test prints no timeline that would say so.
+void warn_about_drops(const TestRecord& record) noexcept {
+  if (record.dropped_records == 0) return;
+  try {
+    std::fprintf(stderr,
+                 "testscope: warning: %s: %llu records dropped (a thread's %zu KiB buffer was full, or a "
+                 "thread got none); its spans, events and logs are incomplete: set TESTSCOPE_BUFFER_KB to "
+                 "give each thread more\n",
+                 record.test.full_name().c_str(), static_cast<unsigned long long>(record.dropped_records),
+                 detail::buffer_capacity() >> 10U);
+  } catch (...) {
+  }
+}
+
+}  // namespace
 
 struct TestCapture::State {
   std::mutex mutex;  // guards failures (add_failure may come from any thread)
@@ -137,6 +157,7 @@ TestRecord TestCapture::end(Outcome outcome) noexcept {
   } catch (...) {
     // Out of memory while assembling: return what there is.
   }
+  warn_about_drops(record);
   return record;
 }
 

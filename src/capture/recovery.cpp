@@ -3,7 +3,6 @@
 #include "testscope/recovery.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include <memory>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "capture/assemble.hpp"
 #include "recorder/records.hpp"
@@ -28,46 +28,59 @@ namespace fs = std::filesystem;
 using detail::BufferHeader;
 using detail::ControlHeader;
 
-// A file mapped read-only for the life of the object.
-class MappedFile {
+// The first bytes of a file, read with pread into memory of our own. Not mapped: the
+// program's files may be sparse (older versions made them so, and a file system may not
+// reserve space), and reading a hole of a full tmpfs through a mapping raises SIGBUS, where
+// read() returns zeros. Only what is used is read: a buffer's header, then its records.
+class FilePrefix {
  public:
-  explicit MappedFile(const fs::path& path) {
-    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      error_ = std::generic_category().message(errno);
-      return;
-    }
+  explicit FilePrefix(const fs::path& path) : fd_(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)) {
     struct stat st {};
-    if (fstat(fd, &st) == 0 && st.st_size > 0) {
-      void* memory = mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-      if (memory != MAP_FAILED) {
-        memory_ = memory;
-        data_ = static_cast<const std::byte*>(memory);
-        size_ = static_cast<std::size_t>(st.st_size);
-      } else {
-        error_ = std::generic_category().message(errno);
-      }
-    } else {
+    if (fd_ < 0 || fstat(fd_, &st) != 0) {
+      error_ = std::generic_category().message(errno);
+    } else if (!S_ISREG(st.st_mode)) {
+      error_ = "not a regular file";
+    } else if (st.st_size <= 0) {
       error_ = "empty";
+    } else {
+      file_size_ = static_cast<std::size_t>(st.st_size);
     }
-    close(fd);
   }
-  ~MappedFile() {
-    if (memory_ != nullptr) munmap(memory_, size_);
+  ~FilePrefix() {
+    if (fd_ >= 0) close(fd_);
   }
-  MappedFile(const MappedFile&) = delete;
-  MappedFile& operator=(const MappedFile&) = delete;
-  MappedFile(MappedFile&&) = delete;
-  MappedFile& operator=(MappedFile&&) = delete;
+  FilePrefix(const FilePrefix&) = delete;
+  FilePrefix& operator=(const FilePrefix&) = delete;
+  FilePrefix(FilePrefix&&) = delete;
+  FilePrefix& operator=(FilePrefix&&) = delete;
 
-  const std::byte* data() const noexcept { return data_; }
-  std::size_t size() const noexcept { return size_; }
+  // Extends data() to the file's first `size` bytes (size <= file_size()), reading those
+  // not read yet; false with error() set if it cannot. data() may move. The memory, from
+  // operator new, is aligned for the headers' atomics.
+  bool read(std::size_t size) {
+    std::size_t done = bytes_.size();
+    bytes_.resize(size);
+    while (done < size) {
+      const ssize_t n = pread(fd_, bytes_.data() + done, size - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        error_ = n < 0 ? std::generic_category().message(errno) : "shorter than it was";
+        return false;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    return true;
+  }
+
+  bool usable() const noexcept { return file_size_ > 0; }
+  std::size_t file_size() const noexcept { return file_size_; }
+  const std::byte* data() const noexcept { return bytes_.data(); }
   const std::string& error() const noexcept { return error_; }
 
  private:
-  void* memory_ = nullptr;
-  const std::byte* data_ = nullptr;  // memory_
-  std::size_t size_ = 0;
+  int fd_;
+  std::size_t file_size_ = 0;  // 0: not usable (error_ says why)
+  std::vector<std::byte> bytes_;
   std::string error_;
 };
 
@@ -138,14 +151,15 @@ bool read_failures(const std::byte* area, std::uint32_t size, std::vector<Failur
 
 void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessEnd& end, Recovery& out) {
   if (files.control.empty()) return;  // it never started a test
-  const MappedFile control_file(files.control);
-  if (control_file.data() == nullptr) {
-    return out.problems.push_back(problem(files.control, control_file.error()));
-  }
-  if (control_file.size() < detail::kControlBytes) {
+  FilePrefix control_file(files.control);
+  if (!control_file.usable()) return out.problems.push_back(problem(files.control, control_file.error()));
+  if (control_file.file_size() < detail::kControlBytes) {
     return out.problems.push_back(problem(files.control, "truncated control block"));
   }
-  // The file is the block the program wrote (format checked next), mapped page-aligned.
+  if (!control_file.read(detail::kControlBytes)) {
+    return out.problems.push_back(problem(files.control, control_file.error()));
+  }
+  // The block the program wrote (format checked next), in memory aligned for its atomics.
   // NOLINTNEXTLINE(*-reinterpret-cast)
   const auto* control = reinterpret_cast<const ControlHeader*>(control_file.data());
   if (control->magic != detail::kControlMagic || control->version != detail::kFormatVersion) {
@@ -173,30 +187,43 @@ void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessE
           : 1.0;
   const detail::TickMapping clock{control->start_ticks, control->start_unix_ns, ns_per_tick};
 
-  std::vector<std::unique_ptr<MappedFile>> mapped;  // the views point into them
+  std::vector<std::unique_ptr<FilePrefix>> kept;  // the views point into them
   std::vector<detail::BufferView> views;
   for (const fs::path& path : files.buffers) {
-    auto file = std::make_unique<MappedFile>(path);
-    if (file->data() == nullptr || file->size() < detail::kBufferHeaderBytes) {
-      out.problems.push_back(problem(path, file->data() == nullptr ? file->error() : "truncated buffer"));
+    auto file = std::make_unique<FilePrefix>(path);
+    if (!file->usable() || file->file_size() < detail::kBufferHeaderBytes) {
+      out.problems.push_back(problem(path, !file->usable() ? file->error() : "truncated buffer"));
       continue;
     }
-    // NOLINTNEXTLINE(*-reinterpret-cast): the header the program wrote, mapped page-aligned
+    if (!file->read(detail::kBufferHeaderBytes)) {
+      out.problems.push_back(problem(path, file->error()));
+      continue;
+    }
+    // NOLINTNEXTLINE(*-reinterpret-cast): the header the program wrote, in aligned memory
     const auto* header = reinterpret_cast<const BufferHeader*>(file->data());
     const std::uint64_t head = header->head.load(std::memory_order_acquire);
     if (header->magic != detail::kBufferMagic || header->version != detail::kFormatVersion ||
-        header->capacity > file->size() - detail::kBufferHeaderBytes || head > header->capacity) {
+        header->capacity > file->file_size() - detail::kBufferHeaderBytes || head > header->capacity) {
       out.problems.push_back(problem(path, "not a testscope buffer of format 1, or inconsistent"));
       continue;
     }
     if (header->epoch.load(std::memory_order_acquire) != control->epoch) continue;  // not this test's
+    // The records published, read after the header (whose fields are copied first: reading
+    // more may move the memory the header is in).
     const std::size_t name_len =
         std::find(header->name.begin(), header->name.end(), '\0') - header->name.begin();
+    std::string name(header->name.data(), name_len);
+    const std::uint64_t dropped = header->dropped.load(std::memory_order_relaxed);
+    const std::uint64_t os_tid = header->os_tid;
+    const std::uint32_t thread_index = header->thread_index;
+    if (!file->read(detail::kBufferHeaderBytes + static_cast<std::size_t>(head))) {
+      out.problems.push_back(problem(path, file->error()));
+      continue;
+    }
     views.push_back(detail::BufferView{file->data() + detail::kBufferHeaderBytes,
-                                       static_cast<std::size_t>(head),
-                                       header->dropped.load(std::memory_order_relaxed), header->os_tid,
-                                       header->thread_index, std::string(header->name.data(), name_len)});
-    mapped.push_back(std::move(file));
+                                       static_cast<std::size_t>(head), dropped, os_tid, thread_index,
+                                       std::move(name)});
+    kept.push_back(std::move(file));
   }
   detail::assemble_record(record, clock, views, control->parent_span, control->test_thread);
   out.tests.push_back(std::move(recovered));

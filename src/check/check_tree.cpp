@@ -1,8 +1,6 @@
 #include "check/check_tree.hpp"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "testscope/artifact_files.hpp"
 
@@ -60,12 +58,11 @@ std::optional<double> CheckTree::metric_value(const TestRun& run, const MetricSe
   auto [slot, fresh] = metrics_.try_emplace(run.folder);
   if (fresh) {
     const std::filesystem::path path = tree_.root / run.folder / artifact_files::kMetricsFile;
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    if (in) text << in.rdbuf();
-    if (!in) {
-      problems_.push_back({path, "cannot be read (metric rules skip this run)"});
-    } else if (PromParse parsed = parse_prom_text(text.str()); !parsed.ok()) {
+    std::string error;
+    const std::optional<std::string> text = read_artifact_file(path, &error);
+    if (!text) {
+      problems_.push_back({path, error + " (metric rules skip this run)"});
+    } else if (PromParse parsed = parse_prom_text(*text); !parsed.ok()) {
       problems_.push_back(
           {path, "not Prometheus text format: " + parsed.error + " (metric rules skip this run)"});
     } else {

@@ -4,12 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
+#include "analysis/artifact_tree.hpp"
 #include "analysis/verdict_text.hpp"
 #include "export/export_payloads.hpp"
 #include "otel_env/resource_environment.hpp"
@@ -129,11 +128,10 @@ ResourceItems read_run_spans(const fs::path& out, const analysis::ArtifactTree& 
   std::error_code ec;
   if (!fs::exists(path, ec)) return {};
   try {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) throw std::runtime_error("cannot be read");
-    return run_spans_payload(analysis::parse_run_manifest(text.str()), attributes, service_name_of(tree));
+    std::string error;
+    const std::optional<std::string> text = analysis::read_artifact_file(path, &error);
+    if (!text) throw std::runtime_error(error);
+    return run_spans_payload(analysis::parse_run_manifest(*text), attributes, service_name_of(tree));
   } catch (const std::exception& e) {
     fmt::print(stderr, "testscope: {}: {} (the run's own spans are not sent)\n", path.string(), e.what());
     ++bad_input;

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "analysis/artifact_tree.hpp"
 #include "analysis/json_errors.hpp"
 #include "testscope/artifact_files.hpp"
 
@@ -24,12 +25,10 @@ using nlohmann::ordered_json;
 constexpr std::size_t kTraceIdHex = 32;
 constexpr std::size_t kSpanIdHex = 16;
 
-std::optional<std::string> read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// The file's text, or nullopt with `error` set; never opens what is not a regular file
+// (a FIFO in the tree would block the export for good).
+std::optional<std::string> read_text(const fs::path& path, std::string& error) {
+  return analysis::read_artifact_file(path, &error);
 }
 
 template <typename Json>
@@ -304,8 +303,9 @@ TestPayload read_test_payload(const fs::path& test_dir,
   std::error_code ec;
   if (fs::exists(trace_path, ec)) {
     try {
-      const auto text = read_text(trace_path);
-      if (!text) throw std::runtime_error("cannot be read");
+      std::string error;
+      const auto text = read_text(trace_path, error);
+      if (!text) throw std::runtime_error(error);
       if (text->empty()) throw std::runtime_error("is empty");
       payload.spans =
           spans_of(analysis::parse_json_or_throw(*text), resource_attributes, default_service_name, resource);
@@ -319,9 +319,10 @@ TestPayload read_test_payload(const fs::path& test_dir,
   }
   const fs::path logs_path = test_dir / artifact_files::kLogsFile;
   if (!fs::exists(logs_path, ec)) return payload;
-  const auto text = read_text(logs_path);
+  std::string error;
+  const auto text = read_text(logs_path, error);
   if (!text) {
-    payload.problems.push_back({logs_path, "cannot be read"});
+    payload.problems.push_back({logs_path, error});
     return payload;
   }
   if (!resource) {

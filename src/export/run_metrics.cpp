@@ -15,6 +15,7 @@
 #include <sstream>
 #include <utility>
 
+#include "analysis/artifact_tree.hpp"
 #include "analysis/prom_text.hpp"
 #include "export/run_metrics_own.hpp"
 #include "testscope/artifact_files.hpp"
@@ -65,19 +66,9 @@ std::string key_of(const Labels& labels) {
   return key;
 }
 
+// Never opens what is not a regular file (read_artifact_file): a FIFO would block.
 std::optional<std::string> read_file(const fs::path& path, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot be opened";
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    error = "cannot be read";
-    return std::nullopt;
-  }
-  return text.str();
+  return analysis::read_artifact_file(path, &error);
 }
 
 class Aggregator {

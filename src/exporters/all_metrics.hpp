@@ -21,15 +21,4 @@ class AllMetrics final : public prometheus::Collectable {
   std::vector<std::weak_ptr<prometheus::Collectable>> extra_;
 };
 
-// A fixed set of families, collected once: what a push sends, so that the push can run
-// on its own thread without touching the live registries.
-class FrozenMetrics final : public prometheus::Collectable {
- public:
-  explicit FrozenMetrics(std::vector<prometheus::MetricFamily> families) : families_(std::move(families)) {}
-  std::vector<prometheus::MetricFamily> Collect() const override { return families_; }
-
- private:
-  std::vector<prometheus::MetricFamily> families_;
-};
-
 }  // namespace testscope::detail

@@ -1,6 +1,6 @@
-// One push of a fixed set of metric families to a Prometheus Pushgateway through
-// prometheus-cpp's Gateway, bounded in time: what push_to_gateway() (testscope/pushgateway.hpp)
-// and `testscope export --pushgateway` do.
+// One push of a fixed set of metric families to a Prometheus Pushgateway (an HTTP PUT of
+// prometheus-cpp's text format, with libcurl), bounded in time: what push_to_gateway()
+// (testscope/pushgateway.hpp) and `testscope export --pushgateway` do.
 #pragma once
 
 #include <prometheus/metric_family.h>
@@ -31,11 +31,12 @@ struct PushResult {
 bool plain_path_segment(std::string_view text) noexcept;
 
 // Pushes `families` under /metrics/job/<job>/<name>/<value>... (the grouping key: `job`,
-// whose characters other than plain_path_segment()'s become '_', then `grouping` in its
+// whose characters other than plain_path_segment()'s become '_', then `grouping` in name
 // order; a value that is not a plain path segment, or is empty, goes base64url-encoded as
 // the Pushgateway's `<name>@base64/<value>` form). Replaces what the group held (HTTP PUT).
 // Waits at most `timeout`; after that the request is abandoned on a detached thread that
-// owns everything it uses. Never throws.
+// owns everything it uses. The Pushgateway's answer is never printed: the first line of a
+// refusal's body ends the message. Never throws.
 PushResult push_families(std::string_view url, std::string_view job,
                          const std::vector<std::pair<std::string, std::string>>& grouping,
                          std::vector<prometheus::MetricFamily> families,

@@ -1,13 +1,16 @@
-// push_to_gateway and push_families: one push through prometheus::Gateway, bounded in time.
+// push_to_gateway and push_families: one HTTP PUT of prometheus-cpp's text format, bounded
+// in time, with libcurl.
 #include "testscope/pushgateway.hpp"
 
 #include <curl/curl.h>
-#include <prometheus/gateway.h>
+#include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
+#include <string_view>
 #include <thread>
 
 #include "exporters/all_metrics.hpp"
@@ -32,15 +35,73 @@ std::string path_segment(std::string_view text) {
   return out;
 }
 
-// prometheus::Gateway answers an HTTP status, or a negated CURLcode when no answer came.
-PushResult result_of(int status) {
-  if (status >= 200 && status < 300) return {PushStatus::kAccepted, {}};
-  if (status < 0) {
-    return {PushStatus::kUnreachable, std::string(curl_easy_strerror(static_cast<CURLcode>(-status))) +
-                                          " (curl error " + std::to_string(-status) + ")"};
+// What the Pushgateway answered: an HTTP status (0 when no answer came, with `curl_error`
+// set) and the start of its body.
+struct Answer {
+  long status = 0;
+  CURLcode curl_error = CURLE_OK;
+  std::string body;  // at most kMaxBodyBytes
+};
+
+constexpr std::size_t kMaxBodyBytes = 4096;  // enough for the Pushgateway's one-line reasons
+
+// curl's write callback: keeps the first kMaxBodyBytes of the answer in the std::string
+// `user`. Without one, curl writes the body to stdout, where `export --prom-file -` writes
+// the metrics and a test program its own output.
+std::size_t keep_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* body = static_cast<std::string*>(user);
+  const std::size_t n = size * count;
+  if (body->size() < kMaxBodyBytes) body->append(data, std::min(n, kMaxBodyBytes - body->size()));
+  return n;  // the rest is read and dropped, so the request still completes
+}
+
+// One PUT of `body` to `uri` (text format 0.0.4), given up a second after `timeout`. Never
+// throws.
+Answer put_metrics(const std::string& uri, const std::string& body,
+                   std::chrono::milliseconds timeout) noexcept {
+  Answer answer;
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) {
+    answer.curl_error = CURLE_FAILED_INIT;
+    return answer;
   }
-  return {status == 400 ? PushStatus::kRejected : PushStatus::kUnreachable,
-          "the Pushgateway answered HTTP status " + std::to_string(status)};
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: text/plain; version=0.0.4; charset=utf-8");
+  curl_easy_setopt(curl, CURLOPT_URL, uri.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, keep_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // called on a thread of its own
+  // A second past the caller's wait, which reports the timeout: the request then ends on
+  // its own instead of keeping an abandoned thread for as long as the server stays silent.
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()) + 1000L);
+  answer.curl_error = curl_easy_perform(curl);
+  if (answer.curl_error == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer.status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  return answer;
+}
+
+// The first line of a server's text, printable ASCII only (anything else becomes '?') and
+// at most 300 characters: it goes to a terminal.
+std::string first_line_shown(std::string_view text) {
+  text = text.substr(0, text.find('\n'));
+  std::string out;
+  for (const char c : text.substr(0, 300)) out += c >= 0x20 && c < 0x7F ? c : '?';
+  return out;
+}
+
+PushResult result_of(const Answer& answer) {
+  if (answer.curl_error != CURLE_OK) {
+    return {PushStatus::kUnreachable, std::string(curl_easy_strerror(answer.curl_error)) + " (curl error " +
+                                          std::to_string(static_cast<int>(answer.curl_error)) + ")"};
+  }
+  if (answer.status >= 200 && answer.status < 300) return {PushStatus::kAccepted, {}};
+  std::string message = "the Pushgateway answered HTTP status " + std::to_string(answer.status);
+  if (const std::string reason = first_line_shown(answer.body); !reason.empty()) message += ": " + reason;
+  return {answer.status == 400 ? PushStatus::kRejected : PushStatus::kUnreachable, message};
 }
 
 // The state a push shares with the thread that does it; the thread keeps it alive.
@@ -87,7 +148,9 @@ PushResult push_families(std::string_view url, std::string_view job,
     std::string error;
     const auto parsed = parse_gateway_url(url, &error);
     if (!parsed) return {PushStatus::kUnreachable, shown + ": " + error};
-    prometheus::Labels labels;
+    // The grouping key as the Pushgateway's path: /metrics/job/<job>/<name>/<value>..., in
+    // name order; a path prefix of the URL comes first.
+    std::map<std::string, std::string> labels;
     for (const auto& [name, value] : grouping) {
       if (plain_path_segment(value)) {
         labels[name] = value;
@@ -95,19 +158,18 @@ PushResult push_families(std::string_view url, std::string_view job,
         labels[name + "@base64"] = base64url(value);
       }
     }
-    auto frozen = std::make_shared<FrozenMetrics>(std::move(families));
-    // Gateway builds "<host>:<port>/metrics/job/<job>/<name>/<value>..."; a path prefix
-    // rides on the port.
-    auto gateway = std::make_shared<prometheus::Gateway>(
-        parsed->scheme + "://" + parsed->host, parsed->port + parsed->path, path_segment(job), labels);
-    gateway->RegisterCollectable(frozen);
+    std::string uri = parsed->scheme + "://" + parsed->host + ":" + parsed->port + parsed->path +
+                      "/metrics/job/" + path_segment(job);
+    for (const auto& [name, value] : labels) uri += "/" + name + "/" + value;
+    std::string body = prometheus::TextSerializer().Serialize(families);
+    static const bool kCurlReady = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;  // before any thread
+    if (!kCurlReady) return {PushStatus::kUnreachable, shown + ": libcurl could not be initialised"};
     auto state = std::make_shared<PushJob>();
-    std::thread worker([state, gateway, frozen] {
+    std::thread worker([state, uri = std::move(uri), body = std::move(body), timeout] {
       PushResult result;
       try {
-        // prometheus-cpp's PushAdd() sends PUT: it replaces the whole group, as the
-        // Pushgateway documentation's "push" does (its Push() sends POST).
-        result = result_of(gateway->PushAdd());
+        // PUT replaces the whole group, as the Pushgateway documentation's "push" does.
+        result = result_of(put_metrics(uri, body, timeout));
       } catch (const std::exception& e) {
         result = {PushStatus::kUnreachable, e.what()};
       } catch (...) {

@@ -3,7 +3,9 @@
 // Anonymous private memory by default. When the runner names a folder in
 // TESTSCOPE_BUFFER_DIR, each region is a shared mapping of a file in it instead, so what
 // the program recorded survives the program: a crash, an abort or a SIGKILL leaves the
-// records in the files for the runner to read (capture/recovery.cpp).
+// records in the files for the runner to read (capture/recovery.cpp). A file's space is
+// reserved when it is made, so writing into the mapping never faults on a full disk; when
+// it cannot be, the process warns once and records in memory from then on.
 #pragma once
 
 #include <cstddef>
@@ -18,8 +20,13 @@ struct Region {
   bool file_backed = false;
 };
 
-// Maps `size` zeroed bytes: backed by <buffer dir>/<pid>-<name> when file backing is on
-// and the file can be made, otherwise anonymous memory. Never throws.
+// Maps `size` bytes: backed by <buffer dir>/<pid>-<name> when file backing is on and the
+// file can be made with all its space reserved (posix_fallocate), otherwise anonymous
+// memory. Anonymous memory is zeroed; a file may be a spare the runner kept from the slot's
+// previous execution (<buffer dir>/spare-<name>), holding its bytes: the caller writes its
+// header before anything else, and readers read only what a header says was written. The first file that
+// cannot be made turns file backing off for the rest of the process, with one "testscope: warning:" line on
+// stderr naming the folder and the reason. Never throws.
 Region map_region(std::size_t size, const char* name) noexcept;
 
 // After fork(), in the child: turns a file-backed region into private memory holding the

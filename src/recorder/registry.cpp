@@ -106,6 +106,22 @@ std::string os_thread_name() {
   return name.data();
 }
 
+// The control block, mapped at first use; null if no memory could be had. Call with
+// reg.mutex held.
+ControlHeader* map_control_block(Registry& reg) noexcept {
+  if (reg.control.base == nullptr) {
+    reg.control = map_region(kControlBytes, "control");
+    if (reg.control.base == nullptr) return nullptr;
+    // In the mapping, never unmapped: nothing owns it.
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory)
+    reg.control_header = new (reg.control.base) ControlHeader{};
+    reg.control_header->magic = kControlMagic;
+    reg.control_header->version = kFormatVersion;
+    reg.control_header->pid = static_cast<std::uint64_t>(getpid());
+  }
+  return reg.control_header;
+}
+
 ThreadBuffer* acquire_buffer(Registry& reg) {
   const std::uint32_t epoch = g_epoch.load(std::memory_order_acquire);
   for (auto& buffer : reg.buffers) {
@@ -116,6 +132,9 @@ ThreadBuffer* acquire_buffer(Registry& reg) {
       return buffer.get();
     }
   }
+  // The small control block first: on a disk too full for a buffer it still fits, and the
+  // runner can charge a crash to the test it names (file backing stops at the first failure).
+  (void)map_control_block(reg);
   const std::size_t capacity = buffer_capacity();
   std::array<char, 32> file_name{};
   std::snprintf(file_name.data(), file_name.size(), "%zu.buffer", reg.buffers.size() + 1);
@@ -189,6 +208,7 @@ ThreadState* register_thread() noexcept {
 void sync_epoch(ThreadState& state, std::uint32_t epoch) noexcept {
   ThreadBuffer& buffer = *state.buffer;
   state.head = 0;
+  state.end_room = 0;  // spans begun in earlier epochs end without it
   state.full = false;
   state.current = SpanContext{};
   state.epoch = epoch;
@@ -239,17 +259,7 @@ void for_each_buffer(const std::function<void(const BufferView&)>& visit) {
 ControlHeader* control_block() noexcept {
   Registry& reg = registry();
   std::lock_guard<std::mutex> lock(reg.mutex);
-  if (reg.control.base == nullptr) {
-    reg.control = map_region(kControlBytes, "control");
-    if (reg.control.base == nullptr) return nullptr;
-    // In the mapping, never unmapped: nothing owns it.
-    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory)
-    reg.control_header = new (reg.control.base) ControlHeader{};
-    reg.control_header->magic = kControlMagic;
-    reg.control_header->version = kFormatVersion;
-    reg.control_header->pid = static_cast<std::uint64_t>(getpid());
-  }
-  return reg.control_header;
+  return map_control_block(reg);
 }
 
 std::uint32_t touch_thread() noexcept {

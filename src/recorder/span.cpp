@@ -64,21 +64,35 @@ std::uint32_t site_id(ThreadState& state, std::string_view name, const char* fil
   return id;
 }
 
-void write_begin(ThreadState& state, std::uint32_t site, const SpanContext& self,
+constexpr std::size_t kEndSize = sizeof(RecordHeader) + sizeof(EndPayload);
+
+// Writes a begin record and keeps room for the span's end (end_room); false if it was
+// dropped (the buffer is full).
+bool write_begin(ThreadState& state, std::uint32_t site, const SpanContext& self,
                  std::uint64_t parent_id) noexcept {
   constexpr std::size_t kSize = sizeof(RecordHeader) + sizeof(BeginPayload);
-  std::byte* at = reserve(state, kSize);
-  if (at == nullptr) return;
+  std::byte* at = reserve(state, kSize + kEndSize);
+  if (at == nullptr) return false;
   write_header(at, RecordKind::kBegin, 0, kSize, site);
   const BeginPayload payload{self.span_id, parent_id, self.trace_id.hi, self.trace_id.lo, now_ticks()};
   std::memcpy(at + sizeof(RecordHeader), &payload, sizeof payload);
   commit(state, kSize);
+  state.end_room += kEndSize;
+  return true;
 }
 
-void write_end(ThreadState& state, std::uint64_t span_id) noexcept {
-  constexpr std::size_t kSize = sizeof(RecordHeader) + sizeof(EndPayload);
+// Writes an end record: into the room its begin kept when `room_kept` (so it is never
+// dropped, full buffer or not), else like any record.
+void write_end(ThreadState& state, std::uint64_t span_id, bool room_kept) noexcept {
+  constexpr std::size_t kSize = kEndSize;
   const std::uint64_t ticks = now_ticks();
-  std::byte* at = reserve(state, kSize);
+  std::byte* at = nullptr;
+  if (room_kept && state.end_room >= kSize) {
+    state.end_room -= kSize;  // head + end_room <= capacity held before: this fits
+    at = state.data + state.head;
+  } else {
+    at = reserve(state, kSize);
+  }
   if (at == nullptr) return;
   write_header(at, RecordKind::kEnd, 0, kSize, 0);
   const EndPayload payload{span_id, ticks};
@@ -219,7 +233,7 @@ void Span::begin(std::string_view name, const SourceLocation& location, const Sp
   state->current = SpanContext{parent_context.trace_id, id_, parent_context.sampled};
   const std::uint32_t site = detail::site_id(*state, name, location.file, location.function, location.line);
   site_ = site;
-  detail::write_begin(*state, site, state->current, parent_context.span_id);
+  end_room_kept_ = detail::write_begin(*state, site, state->current, parent_context.span_id);
   recording_ = true;
   if (wait.waited_ns > 0) [[unlikely]] {
     detail::record_wait(*state, id_, wait);
@@ -230,7 +244,9 @@ void Span::finish() noexcept {
   recording_ = false;
   detail::ThreadState* state = detail::thread_state();
   if (state == nullptr) return;
-  detail::write_end(*state, id_);
+  // The room its begin kept is this thread's, in this epoch (a span ends on the thread that
+  // began it, as the context restored below assumes).
+  detail::write_end(*state, id_, end_room_kept_ && state->epoch == epoch_);
   // A span begun in an earlier test leaves the new test's context alone.
   if (state->epoch == epoch_ && state->current.span_id == id_) {
     state->current =

@@ -32,7 +32,10 @@ struct ThreadState {
   std::byte* data = nullptr;
   std::size_t capacity = 0;
   std::size_t head = 0;  // mirror of header->head, owner-private
-  bool full = false;     // a record was dropped: drop the rest of the epoch
+  // Room kept after head for the end records of the spans begun in this epoch and not yet
+  // ended: a span that got its begin in gets its end in, even after the buffer filled.
+  std::size_t end_room = 0;
+  bool full = false;  // a record was dropped: drop the rest of the epoch (ends with room kept aside)
   std::uint32_t epoch = 0;
   std::uint32_t next_site = 0;
   std::uint64_t rng = 0;
@@ -80,9 +83,9 @@ inline ThreadState* thread_state() noexcept {
 }
 
 // Returns space for a record of `size` bytes (a multiple of 8), or null when the buffer
-// is full (the drop is counted).
+// is full (the drop is counted). The room kept for ends (end_room) is not given out.
 inline std::byte* reserve(ThreadState& state, std::size_t size) noexcept {
-  if (state.full || state.head + size > state.capacity) [[unlikely]] {
+  if (state.full || state.head + size + state.end_room > state.capacity) [[unlikely]] {
     state.full = true;
     state.header->dropped.store(state.header->dropped.load(std::memory_order_relaxed) + 1,
                                 std::memory_order_relaxed);

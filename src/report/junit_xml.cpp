@@ -1,6 +1,9 @@
 // JUnit XML with reruns the way Maven Surefire writes them; see report_formats.hpp.
 #include <fmt/format.h>
+#include <utf8.h>
 
+#include <cstdint>
+#include <iterator>
 #include <map>
 #include <vector>
 
@@ -15,11 +18,28 @@ using detail::joined;
 // At most this many attempt elements per testcase; the rest are counted in a property.
 constexpr std::size_t kMaxAttemptElements = 50;
 
-// Escapes for attributes and text; drops bytes XML 1.0 forbids (controls but \t \n \r).
+// A code point XML 1.0 allows in a document: #x9 | #xA | #xD | [#x20-#xD7FF] |
+// [#xE000-#xFFFD] | [#x10000-#x10FFFF].
+bool xml_char(std::uint32_t c) {
+  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+         (c >= 0x10000 && c <= 0x10FFFF);
+}
+
+// Escapes for attributes and text. Bytes that are not UTF-8 become U+FFFD first (as in the
+// JSON artifacts); then code points XML 1.0 forbids (controls but \t \n \r, U+FFFE,
+// U+FFFF) are dropped, as GoogleTest's own XML drops them: one would make the whole file
+// unreadable to a CI's parser.
 std::string xml(const std::string& text) {
+  std::string repaired;
+  if (!utf8::is_valid(text.begin(), text.end())) {
+    utf8::replace_invalid(text.begin(), text.end(), std::back_inserter(repaired));
+  }
+  const std::string& valid = repaired.empty() ? text : repaired;
   std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
+  out.reserve(valid.size());
+  for (auto at = valid.begin(); at != valid.end();) {
+    const auto start = at;
+    const std::uint32_t c = utf8::unchecked::next(at);
     switch (c) {
       case '&':
         out += "&amp;";
@@ -46,23 +66,21 @@ std::string xml(const std::string& text) {
         out += "&#9;";
         break;
       default:
-        if (static_cast<unsigned char>(c) >= 0x20) out += c;
+        if (xml_char(c)) out.append(start, at);
     }
   }
   return out;
 }
 
-std::string first_line(const std::string& text, const std::string& fallback) {
-  // GoogleTest's message: "file:line\nmessage"; the message's first line is the summary.
-  const auto start = text.find('\n');
-  std::string line = start == std::string::npos ? text : text.substr(start + 1);
-  line = line.substr(0, line.find('\n'));
-  return line.empty() ? fallback : line;
+// The attempt's message, whole (GoogleTest's "file:line\nmessage", all its lines, as
+// GoogleTest's own XML gives it), or `fallback` when there is none.
+const std::string& message_or(const std::string& message, const std::string& fallback) {
+  return message.empty() ? fallback : message;
 }
 
 void attempt_element(std::string& out, const std::string& element, const FailingAttempt& f,
                      const std::string& root) {
-  const std::string message = first_line(f.message, f.outcome);
+  const std::string& message = message_or(f.message, f.outcome);
   out += fmt::format(R"(      <{} message="{}" type="{}">)", element, xml(message), xml(f.outcome));
   if (element == "failure" || element == "error") {
     out += fmt::format("{}&#10;testscope artifacts: {}</{}>\n", xml(f.message),

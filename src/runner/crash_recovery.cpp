@@ -1,8 +1,17 @@
 #include "runner/crash_recovery.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <csignal>
 #include <fstream>
+#include <string_view>
 
 #include "analysis/verdicts.hpp"
 #include "testscope/artifacts.hpp"
@@ -54,6 +63,45 @@ void append_timeline(const fs::path& log, const TestRecord& record, const std::s
   out << "\ntestscope: recovered after the process died:\n" << format_timeline(record, options);
 }
 
+constexpr std::string_view kSparePrefix = "spare-";
+constexpr int kSpareBuffers = 4;  // of the first threads: most programs use fewer
+
+// "spare-<rest>" for "<pid>-control" and "<pid>-<n>.buffer" (n <= kSpareBuffers) of a process
+// that no longer exists; empty for any other file. A file of a live process (one that left
+// the program's process group) stays its own: it is deleted, never handed to another.
+std::string spare_name(const std::string& name) {
+  const std::size_t dash = name.find('-');
+  if (dash == 0 || dash == std::string::npos ||
+      !std::all_of(name.begin(), name.begin() + static_cast<std::ptrdiff_t>(dash), ::isdigit)) {
+    return {};
+  }
+  const std::string rest = name.substr(dash + 1);
+  if (rest != "control") {
+    const std::size_t dot = rest.find('.');
+    if (dot == std::string::npos || rest.substr(dot) != ".buffer" || dot == 0 || dot > 2 ||
+        !std::all_of(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(dot), ::isdigit) ||
+        std::stoi(rest.substr(0, dot)) > kSpareBuffers) {
+      return {};
+    }
+  }
+  const long pid = std::stol(name.substr(0, dash));
+  if (pid <= 0 || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) return {};
+  return std::string(kSparePrefix) + rest;
+}
+
+// Renames `file` to `spare` after zeroing its magic, so that its old records can never be
+// read as those of the process that claims it (recorder/mapping.cpp). False if it cannot.
+bool make_spare(const fs::path& file, const fs::path& spare) {
+  const int fd = open(file.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat st {};
+  constexpr std::array<char, 8> kZeros{};
+  const bool invalidated = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                           pwrite(fd, kZeros.data(), kZeros.size(), 0) == static_cast<ssize_t>(kZeros.size());
+  close(fd);
+  return invalidated && rename(file.c_str(), spare.c_str()) == 0;
+}
+
 }  // namespace
 
 fs::path buffer_dir(const fs::path& runs_dir, int slot) {
@@ -80,9 +128,15 @@ std::vector<std::string> recover_execution(const fs::path& execution_dir, const 
       }
     }
     // The files, not the folder: removing a folder frees its block, which ext4 mounted with
-    // `discard` and no journal trims synchronously (~3 ms on our CI VM).
+    // `discard` and no journal trims synchronously (~3 ms on our CI VM). The same holds for
+    // the files' reserved space: a dead process's control block and first buffers are kept
+    // as spares for the slot's next execution instead.
     std::error_code ignored;
     for (fs::directory_iterator it(buffers, ignored), end; !ignored && it != end; it.increment(ignored)) {
+      const std::string name = it->path().filename().string();
+      if (name.starts_with(kSparePrefix)) continue;
+      const std::string spare = spare_name(name);
+      if (!spare.empty() && make_spare(it->path(), buffers / spare)) continue;
       std::error_code also_ignored;
       fs::remove_all(it->path(), also_ignored);
     }

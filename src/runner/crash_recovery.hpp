@@ -17,8 +17,10 @@ namespace testscope::runner {
 std::filesystem::path buffer_dir(const std::filesystem::path& runs_dir, int slot);
 
 // Rebuilds and writes <execution_dir>/tests/<id>/ for every test that was running when the
-// execution `record` ended, from the files its program left in `buffers`, then deletes
-// those files (not the folder, which the slot's next execution uses). `program` is the
+// execution `record` ended, from the files its program left in `buffers`, then clears
+// them away (not the folder, which the slot's next execution uses): the control block and
+// first few buffers of a process that has ended are kept as spare-<name>, their space still
+// reserved, for the next program to claim (recorder/mapping.cpp); the rest are deleted. `program` is the
 // command line (for run.json's resource); `timeout_s` the --timeout. Returns what could not
 // be used or written, one message per problem (the caller reports them). Never throws.
 std::vector<std::string> recover_execution(const std::filesystem::path& execution_dir,

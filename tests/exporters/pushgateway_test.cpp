@@ -100,7 +100,10 @@ TEST(Pushgateway, ARealPushgatewayHoldsWhatTheProgramPushed) {
   EXPECT_EQ(rejected.exit_code, 0) << rejected.out << rejected.err;
   EXPECT_NE(rejected.out.find("[  PASSED  ] 1 test."), std::string::npos) << rejected.out;
   EXPECT_EQ(rejected.err, "testscope: warning: cannot push metrics to " + wrong +
-                              ": the Pushgateway answered HTTP status 404; test results are unaffected\n");
+                              ": the Pushgateway answered HTTP status 404: 404 page not found; test results "
+                              "are unaffected\n");
+  // Its answer's body is in that message, not on the program's standard output (issue 14).
+  EXPECT_EQ(rejected.out.find("404 page not found"), std::string::npos) << rejected.out;
 }
 
 }  // namespace
