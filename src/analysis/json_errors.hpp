@@ -20,9 +20,9 @@ namespace testscope::analysis {
 inline std::string escape_invalid_utf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  auto at = text.begin();
+  const auto* at = text.begin();
   while (at != text.end()) {
-    const auto bad = utf8::find_invalid(at, text.end());
+    const auto* const bad = utf8::find_invalid(at, text.end());
     out.append(at, bad);
     if (bad == text.end()) break;
     out += fmt::format("\\x{:02X}", static_cast<unsigned char>(*bad));

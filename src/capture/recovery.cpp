@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -149,6 +150,47 @@ bool read_failures(const std::byte* area, std::uint32_t size, std::vector<Failur
   return at == size;
 }
 
+// The records a dead thread published in the test of `epoch`, read into `file` (which the
+// view points into); nullopt when there are none, with a problem noted if the file is bad.
+std::optional<detail::BufferView> read_buffer(const fs::path& path, std::uint64_t epoch, FilePrefix& file,
+                                              Recovery& out) {
+  if (!file.usable() || file.file_size() < detail::kBufferHeaderBytes) {
+    out.problems.push_back(problem(path, !file.usable() ? file.error() : "truncated buffer"));
+    return std::nullopt;
+  }
+  if (!file.read(detail::kBufferHeaderBytes)) {
+    out.problems.push_back(problem(path, file.error()));
+    return std::nullopt;
+  }
+  // NOLINTNEXTLINE(*-reinterpret-cast): the header the program wrote, in aligned memory
+  const auto* header = reinterpret_cast<const BufferHeader*>(file.data());
+  const std::uint64_t head = header->head.load(std::memory_order_acquire);
+  if (header->magic != detail::kBufferMagic || header->version != detail::kFormatVersion ||
+      header->capacity > file.file_size() - detail::kBufferHeaderBytes || head > header->capacity) {
+    out.problems.push_back(problem(path, "not a testscope buffer of format 1, or inconsistent"));
+    return std::nullopt;
+  }
+  if (header->epoch.load(std::memory_order_acquire) != epoch) return std::nullopt;  // not this test's
+  // The records published, read after the header (whose fields are copied first: reading
+  // more may move the memory the header is in).
+  const std::size_t name_len =
+      std::find(header->name.begin(), header->name.end(), '\0') - header->name.begin();
+  std::string name(header->name.data(), name_len);
+  const std::uint64_t dropped = header->dropped.load(std::memory_order_relaxed);
+  const std::uint64_t os_tid = header->os_tid;
+  const std::uint32_t thread_index = header->thread_index;
+  if (!file.read(detail::kBufferHeaderBytes + static_cast<std::size_t>(head))) {
+    out.problems.push_back(problem(path, file.error()));
+    return std::nullopt;
+  }
+  return detail::BufferView{file.data() + detail::kBufferHeaderBytes,
+                            static_cast<std::size_t>(head),
+                            dropped,
+                            os_tid,
+                            thread_index,
+                            std::move(name)};
+}
+
 void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessEnd& end, Recovery& out) {
   if (files.control.empty()) return;  // it never started a test
   FilePrefix control_file(files.control);
@@ -191,39 +233,10 @@ void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessE
   std::vector<detail::BufferView> views;
   for (const fs::path& path : files.buffers) {
     auto file = std::make_unique<FilePrefix>(path);
-    if (!file->usable() || file->file_size() < detail::kBufferHeaderBytes) {
-      out.problems.push_back(problem(path, !file->usable() ? file->error() : "truncated buffer"));
-      continue;
+    if (auto view = read_buffer(path, control->epoch, *file, out)) {
+      views.push_back(std::move(*view));
+      kept.push_back(std::move(file));
     }
-    if (!file->read(detail::kBufferHeaderBytes)) {
-      out.problems.push_back(problem(path, file->error()));
-      continue;
-    }
-    // NOLINTNEXTLINE(*-reinterpret-cast): the header the program wrote, in aligned memory
-    const auto* header = reinterpret_cast<const BufferHeader*>(file->data());
-    const std::uint64_t head = header->head.load(std::memory_order_acquire);
-    if (header->magic != detail::kBufferMagic || header->version != detail::kFormatVersion ||
-        header->capacity > file->file_size() - detail::kBufferHeaderBytes || head > header->capacity) {
-      out.problems.push_back(problem(path, "not a testscope buffer of format 1, or inconsistent"));
-      continue;
-    }
-    if (header->epoch.load(std::memory_order_acquire) != control->epoch) continue;  // not this test's
-    // The records published, read after the header (whose fields are copied first: reading
-    // more may move the memory the header is in).
-    const std::size_t name_len =
-        std::find(header->name.begin(), header->name.end(), '\0') - header->name.begin();
-    std::string name(header->name.data(), name_len);
-    const std::uint64_t dropped = header->dropped.load(std::memory_order_relaxed);
-    const std::uint64_t os_tid = header->os_tid;
-    const std::uint32_t thread_index = header->thread_index;
-    if (!file->read(detail::kBufferHeaderBytes + static_cast<std::size_t>(head))) {
-      out.problems.push_back(problem(path, file->error()));
-      continue;
-    }
-    views.push_back(detail::BufferView{file->data() + detail::kBufferHeaderBytes,
-                                       static_cast<std::size_t>(head), dropped, os_tid, thread_index,
-                                       std::move(name)});
-    kept.push_back(std::move(file));
   }
   detail::assemble_record(record, clock, views, control->parent_span, control->test_thread);
   out.tests.push_back(std::move(recovered));

@@ -126,7 +126,7 @@ int export_metrics(const MetricsDestination& d, const analysis::ArtifactTree& tr
   }
   if (!d.pushgateway.empty()) {
     const detail::PushResult pushed =
-        detail::push_families(d.pushgateway, d.job, grouping, std::move(metrics.families), kPushTimeout);
+        detail::push_families(d.pushgateway, d.job, grouping, metrics.families, kPushTimeout);
     switch (pushed.status) {
       case detail::PushStatus::kAccepted:
         fmt::print(status, "testscope export: {} pushed to {} as {}{}\n", counted, d.pushgateway,

@@ -39,7 +39,7 @@ bool plain_path_segment(std::string_view text) noexcept;
 // refusal's body ends the message. Never throws.
 PushResult push_families(std::string_view url, std::string_view job,
                          const std::vector<std::pair<std::string, std::string>>& grouping,
-                         std::vector<prometheus::MetricFamily> families,
+                         const std::vector<prometheus::MetricFamily>& families,
                          std::chrono::milliseconds timeout) noexcept;
 
 // RFC 4648 section 5 (URL- and file-name-safe) base64 of `bytes`, with '=' padding. Our own

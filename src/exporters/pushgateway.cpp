@@ -141,7 +141,7 @@ std::string base64url(std::string_view bytes) {
 
 PushResult push_families(std::string_view url, std::string_view job,
                          const std::vector<std::pair<std::string, std::string>>& grouping,
-                         std::vector<prometheus::MetricFamily> families,
+                         const std::vector<prometheus::MetricFamily>& families,
                          std::chrono::milliseconds timeout) noexcept {
   const std::string shown(url);
   try {
@@ -160,7 +160,9 @@ PushResult push_families(std::string_view url, std::string_view job,
     }
     std::string uri = parsed->scheme + "://" + parsed->host + ":" + parsed->port + parsed->path +
                       "/metrics/job/" + path_segment(job);
-    for (const auto& [name, value] : labels) uri += "/" + name + "/" + value;
+    for (const auto& [name, value] : labels) {
+      uri.append("/").append(name).append("/").append(value);
+    }
     std::string body = prometheus::TextSerializer().Serialize(families);
     static const bool kCurlReady = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;  // before any thread
     if (!kCurlReady) return {PushStatus::kUnreachable, shown + ": libcurl could not be initialised"};

@@ -55,8 +55,9 @@ TEST_F(FifoInTreeTest, ReportNamesThePipesAndReportsTheRest) {
   const json report = json::parse(r.out);
   EXPECT_EQ(test_named(report, "Metrics.Counts")["runs"], 1);
   std::vector<std::string> problems;
-  for (const json& p : report["problems"])
+  for (const json& p : report["problems"]) {
     problems.push_back(p["path"].get<std::string>() + ": " + p["message"].get<std::string>());
+  }
   EXPECT_EQ(problems, (std::vector<std::string>{
                           "runs/2/run.json: is not a regular file; not read",
                           "runs/2/tests/Metrics.Counts/summary.json: is not a regular file; not read"}))

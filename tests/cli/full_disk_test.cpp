@@ -50,10 +50,12 @@ class FullDiskTest : public CliTest {
     if (::mount("tmpfs", disk_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=2m,mode=0755") != 0) {
       const int error = errno;
       if (error == EPERM || error == EACCES) {
-        GTEST_SKIP() << "mounting a tmpfs is not permitted here (" << std::strerror(error)
+        GTEST_SKIP() << "mounting a tmpfs is not permitted here ("
+                     << std::strerror(error)  // NOLINT(concurrency-mt-unsafe): one thread
                      << "): this test needs root or CAP_SYS_ADMIN, as CI has";
       }
-      FAIL() << "cannot mount a tmpfs on " << disk_ << ": " << std::strerror(error);
+      FAIL() << "cannot mount a tmpfs on " << disk_ << ": "
+             << std::strerror(error);  // NOLINT(concurrency-mt-unsafe): one thread
     }
     mounted_ = true;
   }
@@ -83,13 +85,13 @@ class FullDiskTest : public CliTest {
   const fs::path& disk() const { return disk_; }
 
  private:
-  fs::path disk_;
-  bool mounted_ = false;
+  fs::path disk_;         // NOLINT(*-non-private-member-variables-in-classes): the fixture's
+  bool mounted_ = false;  // NOLINT(*-non-private-member-variables-in-classes)
 };
 
 // 640 KiB free: the artifacts of two executions fit (~450 KiB), the pages the program's
 // 129 thread buffers touch (two each, ~1 MiB) do not.
-constexpr std::uint64_t kFreeBytes = 640 * 1024;
+constexpr std::uint64_t kFreeBytes = std::uint64_t{640} * 1024;
 
 TEST_F(FullDiskTest, PassingTestsStayPassingWithTheVerdictsOfARoomyDisk) {
   const std::vector<std::string> program = {FULL_DISK_PROGRAM,
@@ -116,6 +118,7 @@ TEST_F(FullDiskTest, PassingTestsStayPassingWithTheVerdictsOfARoomyDisk) {
     const auto warnings = lines_with(log, "testscope: warning:");
     ASSERT_EQ(warnings.size(), 1U) << log;
     EXPECT_NE(warnings[0].find(buffers), std::string::npos) << warnings[0];
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): one thread
     EXPECT_NE(warnings[0].find(std::strerror(ENOSPC)), std::string::npos) << warnings[0];
     EXPECT_TRUE(lines_with(slurp(dir() / "roomy/runs" / n / "output.log"), "testscope: warning:").empty());
   }

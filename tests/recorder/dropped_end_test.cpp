@@ -59,8 +59,8 @@ class DroppedEndTest : public ::testing::Test {
     return lines;
   }
 
-  fs::path out_;
-  testscope::testing_support::ProcessResult result_;
+  fs::path out_;  // NOLINT(*-non-private-member-variables-in-classes): the fixture's, for its tests
+  testscope::testing_support::ProcessResult result_;  // NOLINT(*-non-private-member-variables-in-classes)
 };
 
 TEST_F(DroppedEndTest, SpansOpenWhenTheBufferFilledStillEnd) {

@@ -51,10 +51,12 @@ class RecoveryFullDiskTest : public ::testing::Test {
     if (::mount("tmpfs", disk_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0) {
       const int error = errno;
       if (error == EPERM || error == EACCES) {
-        GTEST_SKIP() << "mounting a tmpfs is not permitted here (" << std::strerror(error)
+        GTEST_SKIP() << "mounting a tmpfs is not permitted here ("
+                     << std::strerror(error)  // NOLINT(concurrency-mt-unsafe): one thread
                      << "): this test needs root or CAP_SYS_ADMIN, as CI has";
       }
-      FAIL() << "cannot mount a tmpfs on " << disk_ << ": " << std::strerror(error);
+      FAIL() << "cannot mount a tmpfs on " << disk_ << ": "
+             << std::strerror(error);  // NOLINT(concurrency-mt-unsafe): one thread
     }
     mounted_ = true;
   }
@@ -64,8 +66,8 @@ class RecoveryFullDiskTest : public ::testing::Test {
     fs::remove_all(disk_, ignored);
   }
 
-  fs::path disk_;
-  bool mounted_ = false;
+  fs::path disk_;         // NOLINT(*-non-private-member-variables-in-classes): the fixture's
+  bool mounted_ = false;  // NOLINT(*-non-private-member-variables-in-classes)
 };
 
 TEST_F(RecoveryFullDiskTest, HolesInADeadProgramsFilesAreReadWithoutFaulting) {
@@ -91,8 +93,9 @@ TEST_F(RecoveryFullDiskTest, HolesInADeadProgramsFilesAreReadWithoutFaulting) {
   {
     std::ofstream filler(disk_ / "filler", std::ios::binary);
     const std::string block(4096, 'x');
-    for (int i = 0; i < 1024 && filler; ++i)
+    for (int i = 0; i < 1024 && filler; ++i) {
       filler.write(block.data(), static_cast<std::streamsize>(block.size()));
+    }
   }
 
   const Recovery recovery = recover_tests(disk_.string(), {Outcome::kCrash, "killed by SIGSEGV", 0});
