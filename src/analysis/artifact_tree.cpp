@@ -263,15 +263,23 @@ std::map<std::string, ExecutionRecord> read_manifest(ArtifactTree& tree) {
   return records;
 }
 
+// An execution that did not run to its end: stopped by Ctrl-C, or still under way when the
+// manifest was last written (a run in progress, or one whose testscope was killed).
+bool unfinished(const ExecutionRecord& record) {
+  return record.outcome == "interrupted" || record.outcome == "running";
+}
+
 // Names of the executions: those the manifest records, then folders under runs/ it does
-// not, all in execution order.
+// not, all in execution order. A run that did not end (`interrupted`) records every execution
+// it finished, so a folder it does not record is one it had just started: left out.
 std::vector<std::string> execution_names(const fs::path& root,
-                                         const std::map<std::string, ExecutionRecord>& records) {
+                                         const std::map<std::string, ExecutionRecord>& records,
+                                         bool interrupted) {
   std::vector<std::string> names;
   names.reserve(records.size());
   for (const auto& [name, record] : records) names.push_back(name);
   std::error_code ec;
-  if (fs::is_directory(root / "runs", ec)) {
+  if (!interrupted && fs::is_directory(root / "runs", ec)) {
     for (const auto& entry : fs::directory_iterator(root / "runs", ec)) {
       const std::string name = entry.path().filename().string();
       if (entry.is_directory() && !records.contains(name)) names.push_back(name);
@@ -307,7 +315,7 @@ void read_executions(ArtifactTree& tree, const std::vector<std::string>& names,
   const auto work = [&] {
     for (std::size_t i = next++; i < slots.size(); i = next++) {
       ExecutionSlot& slot = slots[i];
-      if (slot.execution.record.outcome == "interrupted") continue;  // unfinished: not evidence either way
+      if (unfinished(slot.execution.record)) continue;  // not evidence either way
       try {
         read_execution(tree.root, slot.execution, slot.program, slot.problems);
       } catch (const SchemaError& e) {
@@ -328,7 +336,7 @@ void read_executions(ArtifactTree& tree, const std::vector<std::string>& names,
     if (!slot.schema_error.empty()) throw SchemaError(slot.schema_error);
   }
   for (ExecutionSlot& slot : slots) {
-    if (slot.execution.record.outcome == "interrupted") continue;
+    if (unfinished(slot.execution.record)) continue;
     if (tree.program.empty()) tree.program = slot.program;
     tree.problems.insert(tree.problems.end(), std::make_move_iterator(slot.problems.begin()),
                          std::make_move_iterator(slot.problems.end()));
@@ -348,7 +356,8 @@ ArtifactTree load_artifact_tree(const fs::path& root) {
   ArtifactTree tree;
   tree.root = root;
   const std::map<std::string, ExecutionRecord> records = read_manifest(tree);
-  const std::vector<std::string> names = execution_names(root, records);
+  const bool manifest_read = !records.empty() || fs::exists(root / kRunManifestFile);
+  const std::vector<std::string> names = execution_names(root, records, manifest_read && tree.interrupted);
   read_executions(tree, names, records);
   if (names.empty() && (fs::exists(root / "run.json") || fs::is_directory(root / "tests", ec))) {
     Execution single;
@@ -359,6 +368,10 @@ ArtifactTree load_artifact_tree(const fs::path& root) {
   }
   if (tree.executions.empty() && names.empty()) {
     throw std::runtime_error(root.string() + ": no executions found (expected runs/<n>/ or run.json)");
+  }
+  if (tree.executions.empty()) {
+    throw std::runtime_error(root.string() +
+                             ": no execution finished (the run was interrupted or killed before one ended)");
   }
   if (tree.program.empty()) tree.program = "program";
   return tree;

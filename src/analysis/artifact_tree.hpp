@@ -66,8 +66,10 @@ struct ArtifactTree {
 std::optional<std::string> read_artifact_file(const std::filesystem::path& path,
                                               std::string* error = nullptr);
 
-// Loads the tree at `root`. Throws std::runtime_error only if `root` is not a readable
-// directory or holds no execution at all; everything else is a Problem.
+// Loads the tree at `root`. Executions that did not run to their end (outcome `interrupted`
+// or `running` in testscope-run.json; in a run that did not end, folders it does not record)
+// are left out. Throws std::runtime_error only if `root` is not a readable directory or holds
+// no finished execution at all; everything else is a Problem.
 ArtifactTree load_artifact_tree(const std::filesystem::path& root);
 
 }  // namespace testscope::analysis

@@ -46,6 +46,18 @@ void warn_if_nothing_provoked(const analysis::RunManifest& manifest, const analy
       program.empty() ? std::string("the program") : program.front());
 }
 
+// A run that finished no execution has no verdicts: 130 when Ctrl-C stopped it, 2 when the
+// program could not start (or OUT could not be used).
+int exit_without_verdicts(const runner::RunResult& run, const fs::path& out) {
+  if (run.manifest.interrupted) {
+    fmt::print(stderr, "testscope: interrupted before any execution finished: no verdicts{}\n",
+               run.kept_previous ? "; " + out.string() + " keeps the previous run's results" : std::string());
+    return 130;
+  }
+  if (run.kept_previous) fmt::print(stderr, "testscope: {} keeps the previous run's results\n", out.string());
+  return run.manifest.executions.empty() && run.error.empty() ? 0 : 2;
+}
+
 }  // namespace
 
 CLI::App* add_run_command(CLI::App& app, runner::RunRequest& request) {
@@ -114,7 +126,8 @@ int run_command(const runner::RunRequest& request) {
                             request.options.time_budget_s);
   const runner::RunResult run = runner::run_program(request, progress);
   if (!run.error.empty()) fmt::print(stderr, "testscope: {}\n", run.error);
-  if (!run.manifest_written) return run.manifest.executions.empty() && run.error.empty() ? 0 : 2;
+  if (!run.finished_any) return exit_without_verdicts(run, out);
+  if (!run.manifest_written) return 2;
 
   analysis::ArtifactTree tree;
   const auto verdicts = analyse_output(out, &tree);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -55,6 +56,30 @@ TEST(Cli, Hangs) {
   }
   if (const char* pid_file = std::getenv("CLI_FIXTURE_PID_FILE")) std::ofstream(pid_file) << child << "\n";
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
+// Passes in execution 1 (TESTSCOPE_ARTIFACTS ends in runs/1), then hangs as Cli.Hangs does:
+// a run whose first execution finished and whose second hangs, for killing testscope.
+TEST(Cli, HangsAfterTheFirstExecution) {
+  const char* dir = std::getenv("TESTSCOPE_ARTIFACTS");
+  ASSERT_NE(dir, nullptr);
+  if (std::string(dir).ends_with("/1")) return;
+  const pid_t child = fork();
+  if (child == 0) {
+    for (;;) pause();
+  }
+  if (const char* pid_file = std::getenv("CLI_FIXTURE_PID_FILE")) {
+    std::ofstream(std::string(pid_file) + ".tmp") << child << " " << getpid() << "\n";
+    std::rename((std::string(pid_file) + ".tmp").c_str(), pid_file);
+  }
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
+// Fails on every second repetition of the program (--gtest_repeat): 1 pass, 2 fail, ...
+TEST(Cli, FailsOnEvenRepetitions) {
+  static int repetition = 0;
+  ++repetition;
+  EXPECT_EQ(repetition % 2, 1) << "repetition " << repetition << " is even";
 }
 
 // What every dying test leaves behind: a finished span with an attribute, a log event, a
