@@ -14,6 +14,7 @@
 #include "cli/replay_command.hpp"
 #include "cli/report_command.hpp"
 #include "cli/run_command.hpp"
+#include "cli/standard_streams.hpp"
 
 namespace {
 
@@ -81,6 +82,7 @@ int testscope_main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  testscope::cli::make_standard_streams_best_effort();
   try {
     return testscope_main(argc, argv);
   } catch (const std::exception& e) {
