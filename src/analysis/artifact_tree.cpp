@@ -113,6 +113,13 @@ std::string failures_text(const json& failures) {
   return text;
 }
 
+// A quarantine object of summary.json that names its entry.
+bool has_entry(const json& quarantine) {
+  const auto entry = quarantine.find("entry");
+  return quarantine.is_object() && entry != quarantine.end() && entry->is_string() &&
+         !entry->get<std::string>().empty();
+}
+
 // The test in the summary.json at `relative` under the directory `dirfd`, whose path is
 // `path`; nullopt when there is none (a test still running when the program died) or, with
 // a Problem, when it cannot be used.
@@ -148,8 +155,13 @@ std::optional<TestAttempt> read_summary(int dirfd, const std::string& relative, 
       return std::nullopt;
     }
     t.duration_ns = doc->value("duration_ns", std::int64_t{0});
+    if (const auto r = doc->find("repetition"); r != doc->end() && r->is_number_integer())
+      t.repetition = r->get<int>();
     if (doc->contains("failures")) t.message = failures_text(doc->at("failures"));
-    if (const auto q = doc->find("quarantine"); q != doc->end() && !q->is_null()) {
+    if (const auto q = doc->find("quarantine"); q != doc->end() && !q->is_null() && !has_entry(*q)) {
+      // `{}` or an object without its entry must not excuse a failure (exit code 0).
+      problems.push_back({path, "quarantine: no \"entry\"; the test is read as not quarantined"});
+    } else if (q != doc->end() && !q->is_null()) {
       t.quarantine =
           detail::quarantine_text(q->value("entry", std::string()), q->value("reason", std::string()),
                                   q->value("owner", std::string()), q->value("expires", std::string()));
@@ -221,8 +233,9 @@ void read_execution(const fs::path& root, Execution& execution, std::string& pro
       }
     }
   }
-  std::sort(execution.tests.begin(), execution.tests.end(),
-            [](const TestAttempt& a, const TestAttempt& b) { return a.full_name < b.full_name; });
+  std::sort(execution.tests.begin(), execution.tests.end(), [](const TestAttempt& a, const TestAttempt& b) {
+    return a.full_name != b.full_name ? a.full_name < b.full_name : a.repetition < b.repetition;
+  });
   if (execution.record.outcome == "unknown" && !execution.has_run_json) {
     const bool failed = std::any_of(execution.tests.begin(), execution.tests.end(), [](const TestAttempt& t) {
       return t.outcome != "pass" && t.outcome != "skip";

@@ -29,6 +29,7 @@ struct TestAttempt {
   std::string suite;      // test.suite
   std::string name;       // test.name
   std::string id;         // the folder under tests/
+  int repetition = 1;     // which run of the test in its execution (summary.json "repetition")
   std::string outcome;    // pass | fail | skip | crash | timeout
   std::int64_t duration_ns = 0;
   std::string message;  // the failures as "file:line\nmessage", blank lines between; empty if none

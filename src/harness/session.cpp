@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -66,9 +67,10 @@ struct TestSession::State {
   bool record_pending = false;  // between end_test() and finish_test()
   TestRecord record;            // the last test ended
   TestCounts seen;
-  int quarantined_failures = 0;        // failed tests with a run-mode quarantine note
-  int other_failures = 0;              // failed tests without one
-  std::atomic<bool> capturing{false};  // in_test, for add_failure() from any thread
+  std::map<std::string, int> runs_by_name;  // how often each test has ended: its repetitions
+  int quarantined_failures = 0;             // failed tests with a run-mode quarantine note
+  int other_failures = 0;                   // failed tests without one
+  std::atomic<bool> capturing{false};       // in_test, for add_failure() from any thread
   std::atomic<int> failures_outside_tests{0};
   std::optional<int> final_status;  // set by end_program()
 
@@ -289,6 +291,7 @@ const TestRecord& TestSession::end_test(Outcome outcome) noexcept {
   guard([&] {
     s.record = s.capture.end(outcome);
     s.record.quarantine = s.quarantine.note_for(s.record.test.full_name());
+    s.record.repetition = ++s.runs_by_name[s.record.test.full_name()];  // its own folder from the 2nd
     s.record_pending = true;
     ++s.seen.run;
     if (outcome == Outcome::kSkip) ++s.seen.skipped;

@@ -120,6 +120,15 @@ TEST(Cli, KillsItself) {
   record_then("sigkill", [] { raise(SIGKILL); });
 }
 
+// Passes in its first repetition (--gtest_repeat), dies by SIGSEGV in its second.
+TEST(Cli, SegfaultsInTheSecondRepetition) {
+  static int repetition = 0;
+  if (++repetition == 2) {
+    testscope::Span span("before_the_second_death");
+    raise(SIGSEGV);
+  }
+}
+
 TEST(Cli, HangsInASpan) {
   record_then("hang", [] {
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
