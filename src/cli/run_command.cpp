@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -24,8 +27,20 @@ CLI::AsNumberWithUnit duration_units() {
                                CLI::AsNumberWithUnit::CASE_SENSITIVE, "UNIT");
 }
 
+// After duration_units(): a number of seconds. Not std::stod, whose bare "stod" was the whole
+// message for --timeout 1e400 (issue 14); a century is long enough for any run.
 CLI::Validator positive_duration() {
-  return {[](const std::string& seconds) { return std::stod(seconds) > 0 ? "" : "must be longer than 0"; },
+  return {[](const std::string& seconds) -> std::string {
+            constexpr double kMaxSeconds = 100.0 * 365 * 24 * 3600;
+            char* end = nullptr;
+            errno = 0;
+            const double value = std::strtod(seconds.c_str(), &end);
+            if (end == seconds.c_str() || *end != '\0' || errno == ERANGE || !std::isfinite(value)) {
+              return "must be a duration such as 500ms, 30s, 10m or 1h (got '" + seconds + "')";
+            }
+            if (value <= 0) return "must be longer than 0";
+            return value > kMaxSeconds ? "must be at most 100 years (got '" + seconds + "' s)" : "";
+          },
           "DURATION"};
 }
 

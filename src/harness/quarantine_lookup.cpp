@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "writers/terminal.hpp"
+
 namespace testscope::harness {
 namespace {
 
@@ -29,8 +31,9 @@ fs::path program_folder(const std::string& program) {
   return ec ? fs::path() : self.parent_path();
 }
 
+// For stderr: the file's text with no escape sequences in it (detail::terminal_safe).
 std::string describe(const q::Entry& e) {
-  return "'" + e.test + "' (" + e.reason + "; owner " + e.owner + ")";
+  return detail::terminal_safe("'" + e.test + "' (" + e.reason + "; owner " + e.owner + ")");
 }
 
 }  // namespace

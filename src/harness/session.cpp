@@ -125,9 +125,12 @@ struct TestSession::State {
 
   // After the framework's result line (GoogleTest's "[  FAILED  ]"), in its layout.
   void print_quarantined(const TestRecord& r, const QuarantineNote& note) const {
+    // The reason and owner come from a file anyone may edit: no escape sequences reach the terminal.
     std::printf("%s[QUARANTINED]%s %s: %s (owner %s, until %s, %s:%d); does not fail the build\n",
-                color ? "\x1b[33m" : "", color ? "\x1b[0m" : "", r.test.full_name().c_str(),
-                note.reason.c_str(), note.owner.c_str(), note.expires.c_str(), note.file.c_str(), note.line);
+                color ? "\x1b[33m" : "", color ? "\x1b[0m" : "",
+                detail::terminal_safe(r.test.full_name()).c_str(), detail::terminal_safe(note.reason).c_str(),
+                detail::terminal_safe(note.owner).c_str(), note.expires.c_str(),
+                detail::terminal_safe(note.file).c_str(), note.line);
     std::fflush(stdout);
   }
 
