@@ -116,12 +116,18 @@ class Evaluator {
     }
   }
 
-  // Whether the metric of `rule` has a value in any run of a test the rule selects.
+  // Whether the metric of `rule` picks a series in any run of a test the rule selects.
   bool matches_a_series(const Rule& rule) {
-    return std::any_of(
-        tree_.verdicts().tests.begin(), tree_.verdicts().tests.end(), [&](const TestVerdict& v) {
-          return v.kind == "test" && rule.selects(v.name) && !samples(tree_, v.name, &rule.metric).empty();
-        });
+    for (const TestVerdict& v : tree_.verdicts().tests) {
+      if (v.kind != "test" || !rule.selects(v.name)) continue;
+      for (const TestRun& run : tree_.runs(v.name)) {
+        if (!ran(run.attempt->outcome)) continue;  // as samples() reads them
+        bool matched = false;
+        tree_.metric_value(run, rule.metric, &matched);
+        if (matched) return true;
+      }
+    }
+    return false;
   }
 
   // Evaluates `rule` (the `index`th) on the test of verdict `v`, applying the guards.
