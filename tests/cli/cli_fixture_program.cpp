@@ -76,7 +76,7 @@ TEST(Cli, HangsAfterTheFirstExecution) {
 }
 
 // Fails on every second repetition of the program (--gtest_repeat): 1 pass, 2 fail, ...
-TEST(Cli, FailsOnEvenRepetitions) {
+TEST(Cli, FailsOnAlternateRepetitions) {
   static int repetition = 0;
   ++repetition;
   EXPECT_EQ(repetition % 2, 1) << "repetition " << repetition << " is even";

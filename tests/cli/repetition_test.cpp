@@ -11,19 +11,19 @@ class RepetitionTest : public CliTest {};
 
 TEST_F(RepetitionTest, EveryRepetitionKeepsItsRecordAndCounts) {
   const Result r = testscope({"run", "-n", "2", "--out", "out", "--", CLI_FIXTURE_PROGRAM,
-                              "--gtest_filter=Cli.FailsOnEvenRepetitions", "--gtest_repeat=4"});
+                              "--gtest_filter=Cli.FailsOnAlternateRepetitions", "--gtest_repeat=4"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const json verdicts = read_json("out/verdicts.json");
-  const json& test = test_named(verdicts, "Cli.FailsOnEvenRepetitions");
+  const json& test = test_named(verdicts, "Cli.FailsOnAlternateRepetitions");
   EXPECT_EQ(test["runs"], 8);      // 2 executions x 4 repetitions
   EXPECT_EQ(test["failures"], 4);  // repetitions 2 and 4 of each
   EXPECT_EQ(test["verdict"], "flaky");
-  EXPECT_EQ(test["id"], "Cli.FailsOnEvenRepetitions");
+  EXPECT_EQ(test["id"], "Cli.FailsOnAlternateRepetitions");
   for (const char* execution : {"1", "2"}) {
     const fs::path tests = fs::path("out/runs") / execution / "tests";
     for (int repetition = 1; repetition <= 4; ++repetition) {
-      const std::string folder =
-          "Cli.FailsOnEvenRepetitions" + (repetition == 1 ? std::string() : "@" + std::to_string(repetition));
+      const std::string folder = "Cli.FailsOnAlternateRepetitions" +
+                                 (repetition == 1 ? std::string() : "@" + std::to_string(repetition));
       const json summary = read_json((tests / folder / "summary.json").string());
       EXPECT_EQ(summary["id"], folder);
       EXPECT_EQ(summary["repetition"], repetition);
@@ -32,7 +32,7 @@ TEST_F(RepetitionTest, EveryRepetitionKeepsItsRecordAndCounts) {
   }
   // report recomputes the same from the tree.
   const Result report = testscope({"report", "out", "--format", "json"});
-  EXPECT_EQ(test_named(json::parse(report.out), "Cli.FailsOnEvenRepetitions")["runs"], 8);
+  EXPECT_EQ(test_named(json::parse(report.out), "Cli.FailsOnAlternateRepetitions")["runs"], 8);
 }
 
 TEST_F(RepetitionTest, ARepetitionThatCrashedIsRecoveredIntoItsOwnFolder) {
