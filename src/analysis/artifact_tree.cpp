@@ -155,8 +155,9 @@ std::optional<TestAttempt> read_summary(int dirfd, const std::string& relative, 
       return std::nullopt;
     }
     t.duration_ns = doc->value("duration_ns", std::int64_t{0});
-    if (const auto r = doc->find("repetition"); r != doc->end() && r->is_number_integer())
+    if (const auto r = doc->find("repetition"); r != doc->end() && r->is_number_integer()) {
       t.repetition = r->get<int>();
+    }
     if (doc->contains("failures")) t.message = failures_text(doc->at("failures"));
     if (const auto q = doc->find("quarantine"); q != doc->end() && !q->is_null() && !has_entry(*q)) {
       // `{}` or an object without its entry must not excuse a failure (exit code 0).

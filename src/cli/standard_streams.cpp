@@ -50,9 +50,13 @@ void make_standard_streams_best_effort() noexcept {
   std::fflush(stdout);
   std::fflush(stderr);
   // glibc documents stdout and stderr as ordinary variables that a program may set.
-  if (std::FILE* out = best_effort_stream(&stdout_fd, isatty(STDOUT_FILENO) != 0 ? _IOLBF : _IOFBF))
+  const int stdout_mode = isatty(STDOUT_FILENO) != 0 ? _IOLBF : _IOFBF;
+  if (std::FILE* out = best_effort_stream(&stdout_fd, stdout_mode)) {
     stdout = out;
-  if (std::FILE* err = best_effort_stream(&stderr_fd, _IONBF)) stderr = err;
+  }
+  if (std::FILE* err = best_effort_stream(&stderr_fd, _IONBF)) {
+    stderr = err;
+  }
 }
 
 }  // namespace testscope::cli

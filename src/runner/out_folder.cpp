@@ -8,7 +8,7 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 #include "analysis/run_manifest.hpp"
 #include "testscope/artifact_files.hpp"
@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 constexpr std::array<const char*, 3> kRunEntries = {"runs", artifact_files::kVerdictsFile,
                                                     analysis::kRunManifestFile};
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
 
 // "pid 1234 on ci-host", as the holder wrote it into the lock file; "" if unreadable.
 std::string holder_of(int fd) {
@@ -146,8 +146,9 @@ void OutFolder::move_back() noexcept {
   std::error_code ignored;
   const fs::path previous = out_ / kPreviousRunFolder;
   for (const char* entry : kRunEntries) {
-    if (fs::exists(fs::symlink_status(previous / entry, ignored)))
+    if (fs::exists(fs::symlink_status(previous / entry, ignored))) {
       fs::rename(previous / entry, out_ / entry, ignored);
+    }
   }
   fs::remove_all(previous, ignored);
   has_previous_ = false;

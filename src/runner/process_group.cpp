@@ -31,8 +31,21 @@ std::vector<char*> c_string_array(std::vector<std::string>& strings) {
 constexpr std::size_t kMaxWatched = 4096;
 std::array<std::int32_t, kMaxWatched> watched_groups{};
 
-// The watchdog: only async-signal-safe calls from here on (the parent may have had threads).
-[[noreturn]] void run_watchdog(int input) {
+// One message to the watchdog: a group to watch (> 0) or to forget (< 0).
+void apply_message(std::int32_t message) {
+  const std::int32_t find = message > 0 ? 0 : -message;
+  const std::int32_t put = message > 0 ? message : 0;
+  for (std::int32_t& slot : watched_groups) {
+    if (slot == find) {
+      slot = put;
+      return;
+    }
+  }
+}
+
+// The watchdog's own setup: a process group of its own, deaf to the terminal's signals, no
+// fd of the caller's held open but `input`.
+void detach_watchdog(int input) {
   setpgid(0, 0);
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;  // NOLINT(cppcoreguidelines-pro-type-union-access): POSIX's layout
@@ -43,6 +56,11 @@ std::array<std::int32_t, kMaxWatched> watched_groups{};
   for (int fd = 0; fd <= 2; ++fd) dup2(null, fd);  // hold no terminal or pipe of the caller open
   if (input > 3) close_range(3, static_cast<unsigned>(input) - 1, 0);
   close_range(static_cast<unsigned>(input) + 1, ~0U, 0);
+}
+
+// The watchdog: only async-signal-safe calls from here on (the parent may have had threads).
+[[noreturn]] void run_watchdog(int input) {
+  detach_watchdog(input);
   std::array<char, 4096> bytes{};
   std::size_t held = 0;
   while (true) {
@@ -54,14 +72,7 @@ std::array<std::int32_t, kMaxWatched> watched_groups{};
     for (; at + sizeof(std::int32_t) <= held; at += sizeof(std::int32_t)) {
       std::int32_t message = 0;
       std::memcpy(&message, bytes.data() + at, sizeof message);
-      const std::int32_t find = message > 0 ? 0 : -message;
-      const std::int32_t put = message > 0 ? message : 0;
-      for (std::int32_t& slot : watched_groups) {
-        if (slot == find) {
-          slot = put;
-          break;
-        }
-      }
+      apply_message(message);
     }
     std::memmove(bytes.data(), bytes.data() + at, held - at);
     held -= at;
@@ -103,7 +114,7 @@ void OrphanGuard::watch(pid_t pgid) noexcept { send(pgid); }
 
 void OrphanGuard::forget(pid_t pgid) noexcept { send(-pgid); }
 
-void OrphanGuard::send(pid_t message) noexcept {
+void OrphanGuard::send(pid_t message) const noexcept {
   if (pipe_ < 0 || message == 0) return;
   const auto value = static_cast<std::int32_t>(message);
   // 4 bytes: one atomic write to a pipe. A watchdog that died leaves EPIPE (SIGPIPE is ignored).

@@ -42,7 +42,7 @@ class OrphanGuard {
   void forget(pid_t pgid) noexcept;  // a group was killed and its leader reaped
 
  private:
-  void send(pid_t message) noexcept;
+  void send(pid_t message) const noexcept;
 
   int pipe_ = -1;  // the write end, close-on-exec: no execution may hold it open
   pid_t watchdog_ = -1;

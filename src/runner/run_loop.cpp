@@ -10,7 +10,6 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <map>
 #include <optional>
@@ -127,6 +126,53 @@ class ExecutionLoop {
     changed_ = false;
   }
 
+  // The execution's folder and its log, made here and not by the spawn: a full disk is then
+  // "cannot create <OUT>/runs/3/output.log", not "cannot start PROGRAM" (issue 14). Returns
+  // the log's fd, or -1 with result_.out_error set.
+  int open_execution_log(const fs::path& dir) {
+    std::error_code made;
+    fs::create_directories(dir, made);
+    const int log =
+        made ? -1
+             : open((dir / "output.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0) {
+      const std::string what =
+          made ? made.message() : std::error_code(errno, std::generic_category()).message();
+      result_.out_error =
+          fmt::format("cannot create {}: {}", (made ? dir : dir / "output.log").string(), what);
+      fs::remove_all(dir, made);
+    }
+    return log;
+  }
+
+  // The environment of execution `r` (its folder `dir`, its slot taken), recording in `r` the
+  // seeds and span it is given.
+  std::vector<std::string> execution_environment(Running& r, const fs::path& dir) {
+    auto env = environment_with("TESTSCOPE_ARTIFACTS", fs::absolute(dir).string());
+    std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TESTSCOPE_BUFFER_DIR="); });
+    env.push_back("TESTSCOPE_BUFFER_DIR=" + fs::absolute(buffer_dir(runs_dir_, r.slot)).string());
+    if (options_.shard) set_shard_environment(env, *options_.shard);
+    if (replay_) {
+      r.record.seed = replay_->seed;
+    } else if (options_.shuffle) {
+      r.record.seed = seed_for(base_seed_, next_);
+    }
+    if (r.record.seed) set_shuffle_environment(env, static_cast<long>(*r.record.seed));
+    if (replay_ || !options_.provoke.empty()) {
+      r.record.provoke = replay_ ? replay_->provoke : provoke_for_execution(options_, next_);
+      set_provoke_environment(env, r.record.provoke);
+    }
+    if (run_span_.valid()) {
+      SpanContext execution = run_span_;
+      execution.span_id = random_span_id();
+      r.record.trace_id = execution.trace_id.to_hex();
+      r.record.span_id = span_id_to_hex(execution.span_id);
+      std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TRACEPARENT="); });
+      env.push_back("TRACEPARENT=" + execution.to_traceparent());
+    }
+    return env;
+  }
+
   // Starts executions while there are more to start, a free job slot and time in the budget.
   void start_executions() {
     while (more_to_start() && static_cast<int>(running_.size()) < options_.jobs &&
@@ -134,44 +180,13 @@ class ExecutionLoop {
       Running r;
       r.record.name = std::to_string(next_);
       const fs::path dir = runs_dir_ / r.record.name;
-      // The execution's folder and log are made here, not by the spawn: a full disk is then
-      // "cannot create <OUT>/runs/3/output.log", not "cannot start PROGRAM" (issue 14).
-      std::error_code made;
-      fs::create_directories(dir, made);
-      const int log = made ? -1
-                           : open((dir / "output.log").c_str(),
-                                  O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+      const int log = open_execution_log(dir);
       if (log < 0) {
-        const std::string what = made ? made.message() : std::strerror(errno);
-        result_.out_error =
-            fmt::format("cannot create {}: {}", (made ? dir : dir / "output.log").string(), what);
-        fs::remove_all(dir, made);
         stop_ = true;
         return;
       }
-      auto env = environment_with("TESTSCOPE_ARTIFACTS", fs::absolute(dir).string());
       r.slot = take_slot();
-      std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TESTSCOPE_BUFFER_DIR="); });
-      env.push_back("TESTSCOPE_BUFFER_DIR=" + fs::absolute(buffer_dir(runs_dir_, r.slot)).string());
-      if (options_.shard) set_shard_environment(env, *options_.shard);
-      if (replay_) {
-        r.record.seed = replay_->seed;
-      } else if (options_.shuffle) {
-        r.record.seed = seed_for(base_seed_, next_);
-      }
-      if (r.record.seed) set_shuffle_environment(env, static_cast<long>(*r.record.seed));
-      if (replay_ || !options_.provoke.empty()) {
-        r.record.provoke = replay_ ? replay_->provoke : provoke_for_execution(options_, next_);
-        set_provoke_environment(env, r.record.provoke);
-      }
-      if (run_span_.valid()) {
-        SpanContext execution = run_span_;
-        execution.span_id = random_span_id();
-        r.record.trace_id = execution.trace_id.to_hex();
-        r.record.span_id = span_id_to_hex(execution.span_id);
-        std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TRACEPARENT="); });
-        env.push_back("TRACEPARENT=" + execution.to_traceparent());
-      }
+      const std::vector<std::string> env = execution_environment(r, dir);
       r.start = Clock::now();
       r.record.start_unix_ns = detail::unix_now_ns();
       if (options_.timeout_s > 0) r.deadline = r.start + to_duration(options_.timeout_s);

@@ -317,7 +317,7 @@ class Printer {
     std::size_t lines = 1;
     bool important = false;  // a failure or an error span: always shown
   };
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  static constexpr auto kNone = static_cast<std::size_t>(-1);
 
   std::size_t add(Entry entry) {
     total_lines_ += entry.lines;
@@ -340,7 +340,7 @@ class Printer {
     std::size_t lines = 1;
     for (const AttributeData& a : event.attributes) {
       if (a.key != "exception.message") continue;
-      const std::string& message = std::get<std::string>(a.value);
+      const auto& message = std::get<std::string>(a.value);
       std::size_t start = 0;
       int shown = 0;
       while (start <= message.size() && shown < kMaxMessageLines) {
@@ -412,34 +412,45 @@ class Printer {
   // it is under, first; then the entries just before and after each; then from the top.
   // A test's failure is what its timeline is for: a cut at the top hid it (issue 14).
   std::vector<bool> choose_entries() {
-    std::vector<bool> chosen(entries_.size(), false);
-    if (total_lines_ <= options_.max_lines) return std::vector<bool>(entries_.size(), true);
-    std::size_t used = 0;
-    const auto take = [&](std::size_t i) {
-      if (chosen[i]) return;
-      chosen[i] = true;
-      used += entries_[i].lines;
-    };
-    constexpr std::size_t kContext = 2;  // entries either side of a failure
+    if (total_lines_ <= options_.max_lines) return {std::vector<bool>(entries_.size(), true)};
+    Choice choice{std::vector<bool>(entries_.size(), false), 0};
     // Assertion failures first (the first one whole, whatever the limit), then error spans.
-    for (const bool failures : {true, false}) {
-      for (std::size_t i = 0; i < entries_.size() && (used < options_.max_lines || used == 0); ++i) {
-        if (!entries_[i].important || (entries_[i].event != nullptr) != failures) continue;
-        for (std::size_t up = entries_[i].parent; up != kNone && !chosen[up]; up = entries_[up].parent)
-          take(up);
-        take(i);
-      }
-    }
-    for (std::size_t i = 0; i < entries_.size() && used < options_.max_lines; ++i) {
+    choose_important(choice, true);
+    choose_important(choice, false);
+    constexpr std::size_t kContext = 2;  // entries either side of a failure
+    for (std::size_t i = 0; i < entries_.size() && choice.used < options_.max_lines; ++i) {
       if (!entries_[i].important) continue;
-      const std::size_t first = i > kContext ? i - kContext : 0;
-      for (std::size_t j = first; j <= i + kContext && j < entries_.size() && used < options_.max_lines;
+      const std::size_t last = std::min(i + kContext, entries_.size() - 1);
+      for (std::size_t j = i > kContext ? i - kContext : 0; j <= last && choice.used < options_.max_lines;
            ++j) {
-        take(j);
+        take(choice, j);
       }
     }
-    for (std::size_t i = 0; i < entries_.size() && used < options_.max_lines; ++i) take(i);
-    return chosen;
+    for (std::size_t i = 0; i < entries_.size() && choice.used < options_.max_lines; ++i) take(choice, i);
+    return std::move(choice.chosen);
+  }
+
+  struct Choice {
+    std::vector<bool> chosen;
+    std::size_t used;  // lines
+  };
+
+  void take(Choice& choice, std::size_t i) const {
+    if (choice.chosen[i]) return;
+    choice.chosen[i] = true;
+    choice.used += entries_[i].lines;
+  }
+
+  // The important entries that are failures (or not), each with the spans it is under.
+  void choose_important(Choice& choice, bool failures) const {
+    for (std::size_t i = 0; i < entries_.size() && (choice.used < options_.max_lines || choice.used == 0);
+         ++i) {
+      if (!entries_[i].important || (entries_[i].event != nullptr) != failures) continue;
+      for (std::size_t up = entries_[i].parent; up != kNone && !choice.chosen[up]; up = entries_[up].parent) {
+        take(choice, up);
+      }
+      take(choice, i);
+    }
   }
 
   // Prints the chosen entries in tree order, a line saying how many were left out at each gap.
