@@ -74,13 +74,18 @@ RunInfo describe_this_run(int argc, const char* const* argv);
 // summary.json.
 std::string test_id(std::string_view full_name);
 
+// The folder of one run of a test under tests/: test_id(full_name) for its first run in the
+// process, then "<test_id>@2", "@3", ... for its repetitions (`repetition` > 1). '@' is never
+// in a test id, so a repetition's folder never meets another test's.
+std::string test_folder(std::string_view full_name, int repetition);
+
 // Writes an artifact tree under a root folder. Thread-compatible.
 class ArtifactWriter {
  public:
   explicit ArtifactWriter(std::string root) : root_(std::move(root)) {}
 
   const std::string& root() const noexcept { return root_; }
-  // <root>/tests/<test_id>, where the test's files go.
+  // <root>/tests/<folder>, where the test's files go: see test_folder().
   std::string test_dir(const TestRecord& record) const;
   // Writes <root>/run.json (atomically: a reader sees the old or the new file).
   std::string write_run(const RunInfo& run) const;

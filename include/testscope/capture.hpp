@@ -141,6 +141,9 @@ struct TestRecord {
   std::uint64_t dropped_records = 0;         // lost to full buffers (or threads without one)
   std::uint64_t orphan_records = 0;          // ends/attributes of spans begun before the test
   std::optional<QuarantineNote> quarantine;  // set when the test is quarantined
+  // Which run of this test in its process: 1, then 2, 3, ... when the framework runs it again
+  // (--gtest_repeat; TestSession counts). Each run has its own artifact folder.
+  int repetition = 1;
 
   std::int64_t duration_ns() const noexcept { return end_unix_ns - start_unix_ns; }
   const SpanData* find_span(std::uint64_t span_id) const noexcept;

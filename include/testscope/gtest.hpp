@@ -29,7 +29,8 @@
 //                                       at the end (job: the program's name, instance: the host)
 //   --testscope_quarantine=FILE         TESTSCOPE_QUARANTINE  the quarantine file
 //                                       (docs/quarantine.md); default: testscope-quarantine.toml
-//                                       in the current folder, else beside the program, if any
+//                                       in the current folder or above, else in the program's
+//                                       folder or above, up to a repository's root (.git)
 // The endpoint and the push serve the registries of testscope/metrics.hpp plus testscope's
 // own series: testscope_tests_total{suite,outcome}, testscope_test_duration_seconds{suite},
 // testscope_spans_recorded_total and testscope_records_dropped_total.

@@ -72,7 +72,8 @@ struct SessionOptions {
   std::string pushgateway_url;  // push to this Pushgateway at program end; empty: no push
   bool otlp = false;            // send each test's trace over OTLP/HTTP when it ends
   std::string otlp_endpoint;    // its base URL; empty: OTEL_EXPORTER_OTLP_* or http://localhost:4318
-  std::string quarantine_file;  // empty: testscope-quarantine.toml here, else beside the program
+  std::string
+      quarantine_file;  // empty: testscope-quarantine.toml here or above, else by the program or above
   // Set by the runner (`testscope run --shard/--shuffle`), from the environment only; each
   // front applies them in its framework's way (see Shard and run_order()).
   std::optional<Shard> shard;                 // TESTSCOPE_SHARD=I/N

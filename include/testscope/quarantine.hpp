@@ -24,6 +24,7 @@
 //   if (m.expired != nullptr) { /* say loudly that its quarantine ended on m.expired->expires */ }
 //
 //   // Adding an entry from code (what `testscope quarantine add` does):
+//   const q::EditLock lock(path);                 // lock.error() says why it is not held
 //   q::LoadResult f = q::load_quarantine(path);  // a missing file is empty, f.missing set
 //   const q::Date today = q::Date::today();
 //   q::EditResult r = f.file.add({"Promo.Racy", "fails 13/200", "alice", today, today.plus_days(14)});
@@ -215,5 +216,29 @@ LoadResult parse_quarantine(std::string text, std::string file_name);
 // does not exist is `missing` and empty (nothing quarantined), not an error; one that cannot
 // be read is an error.
 LoadResult load_quarantine(const std::filesystem::path& path);
+
+// Keeps other processes from editing the quarantine file at `path` while held: take it
+// before load_quarantine() and hold it past save(), so that concurrent edits (`testscope
+// quarantine add` in parallel CI jobs, `check --apply`) each see the entries of those before
+// them; save()'s atomic rename alone keeps the file whole, not every edit. An exclusive
+// flock(2) on the file's folder (the file itself is replaced by each save, so a lock on it
+// would lock the old file); it waits for the holder, and the kernel releases it when its
+// holder ends, however it ends. Movable, not copyable.
+class EditLock {
+ public:
+  explicit EditLock(const std::filesystem::path& path);
+  ~EditLock();
+  EditLock(EditLock&& other) noexcept;
+  EditLock& operator=(EditLock&&) = delete;
+  EditLock(const EditLock&) = delete;
+  EditLock& operator=(const EditLock&) = delete;
+
+  // Empty when held; otherwise why not (a folder that does not exist or cannot be opened).
+  const std::string& error() const { return error_; }
+
+ private:
+  int fd_ = -1;
+  std::string error_;
+};
 
 }  // namespace testscope::quarantine

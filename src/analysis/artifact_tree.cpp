@@ -113,6 +113,13 @@ std::string failures_text(const json& failures) {
   return text;
 }
 
+// A quarantine object of summary.json that names its entry.
+bool has_entry(const json& quarantine) {
+  const auto entry = quarantine.find("entry");
+  return quarantine.is_object() && entry != quarantine.end() && entry->is_string() &&
+         !entry->get<std::string>().empty();
+}
+
 // The test in the summary.json at `relative` under the directory `dirfd`, whose path is
 // `path`; nullopt when there is none (a test still running when the program died) or, with
 // a Problem, when it cannot be used.
@@ -148,8 +155,14 @@ std::optional<TestAttempt> read_summary(int dirfd, const std::string& relative, 
       return std::nullopt;
     }
     t.duration_ns = doc->value("duration_ns", std::int64_t{0});
+    if (const auto r = doc->find("repetition"); r != doc->end() && r->is_number_integer()) {
+      t.repetition = r->get<int>();
+    }
     if (doc->contains("failures")) t.message = failures_text(doc->at("failures"));
-    if (const auto q = doc->find("quarantine"); q != doc->end() && !q->is_null()) {
+    if (const auto q = doc->find("quarantine"); q != doc->end() && !q->is_null() && !has_entry(*q)) {
+      // `{}` or an object without its entry must not excuse a failure (exit code 0).
+      problems.push_back({path, "quarantine: no \"entry\"; the test is read as not quarantined"});
+    } else if (q != doc->end() && !q->is_null()) {
       t.quarantine =
           detail::quarantine_text(q->value("entry", std::string()), q->value("reason", std::string()),
                                   q->value("owner", std::string()), q->value("expires", std::string()));
@@ -221,8 +234,9 @@ void read_execution(const fs::path& root, Execution& execution, std::string& pro
       }
     }
   }
-  std::sort(execution.tests.begin(), execution.tests.end(),
-            [](const TestAttempt& a, const TestAttempt& b) { return a.full_name < b.full_name; });
+  std::sort(execution.tests.begin(), execution.tests.end(), [](const TestAttempt& a, const TestAttempt& b) {
+    return a.full_name != b.full_name ? a.full_name < b.full_name : a.repetition < b.repetition;
+  });
   if (execution.record.outcome == "unknown" && !execution.has_run_json) {
     const bool failed = std::any_of(execution.tests.begin(), execution.tests.end(), [](const TestAttempt& t) {
       return t.outcome != "pass" && t.outcome != "skip";
@@ -263,15 +277,23 @@ std::map<std::string, ExecutionRecord> read_manifest(ArtifactTree& tree) {
   return records;
 }
 
+// An execution that did not run to its end: stopped by Ctrl-C, or still under way when the
+// manifest was last written (a run in progress, or one whose testscope was killed).
+bool unfinished(const ExecutionRecord& record) {
+  return record.outcome == "interrupted" || record.outcome == "running";
+}
+
 // Names of the executions: those the manifest records, then folders under runs/ it does
-// not, all in execution order.
+// not, all in execution order. A run that did not end (`interrupted`) records every execution
+// it finished, so a folder it does not record is one it had just started: left out.
 std::vector<std::string> execution_names(const fs::path& root,
-                                         const std::map<std::string, ExecutionRecord>& records) {
+                                         const std::map<std::string, ExecutionRecord>& records,
+                                         bool interrupted) {
   std::vector<std::string> names;
   names.reserve(records.size());
   for (const auto& [name, record] : records) names.push_back(name);
   std::error_code ec;
-  if (fs::is_directory(root / "runs", ec)) {
+  if (!interrupted && fs::is_directory(root / "runs", ec)) {
     for (const auto& entry : fs::directory_iterator(root / "runs", ec)) {
       const std::string name = entry.path().filename().string();
       if (entry.is_directory() && !records.contains(name)) names.push_back(name);
@@ -307,7 +329,7 @@ void read_executions(ArtifactTree& tree, const std::vector<std::string>& names,
   const auto work = [&] {
     for (std::size_t i = next++; i < slots.size(); i = next++) {
       ExecutionSlot& slot = slots[i];
-      if (slot.execution.record.outcome == "interrupted") continue;  // unfinished: not evidence either way
+      if (unfinished(slot.execution.record)) continue;  // not evidence either way
       try {
         read_execution(tree.root, slot.execution, slot.program, slot.problems);
       } catch (const SchemaError& e) {
@@ -328,7 +350,7 @@ void read_executions(ArtifactTree& tree, const std::vector<std::string>& names,
     if (!slot.schema_error.empty()) throw SchemaError(slot.schema_error);
   }
   for (ExecutionSlot& slot : slots) {
-    if (slot.execution.record.outcome == "interrupted") continue;
+    if (unfinished(slot.execution.record)) continue;
     if (tree.program.empty()) tree.program = slot.program;
     tree.problems.insert(tree.problems.end(), std::make_move_iterator(slot.problems.begin()),
                          std::make_move_iterator(slot.problems.end()));
@@ -348,7 +370,8 @@ ArtifactTree load_artifact_tree(const fs::path& root) {
   ArtifactTree tree;
   tree.root = root;
   const std::map<std::string, ExecutionRecord> records = read_manifest(tree);
-  const std::vector<std::string> names = execution_names(root, records);
+  const bool manifest_read = !records.empty() || fs::exists(root / kRunManifestFile);
+  const std::vector<std::string> names = execution_names(root, records, manifest_read && tree.interrupted);
   read_executions(tree, names, records);
   if (names.empty() && (fs::exists(root / "run.json") || fs::is_directory(root / "tests", ec))) {
     Execution single;
@@ -359,6 +382,10 @@ ArtifactTree load_artifact_tree(const fs::path& root) {
   }
   if (tree.executions.empty() && names.empty()) {
     throw std::runtime_error(root.string() + ": no executions found (expected runs/<n>/ or run.json)");
+  }
+  if (tree.executions.empty()) {
+    throw std::runtime_error(root.string() +
+                             ": no execution finished (the run was interrupted or killed before one ended)");
   }
   if (tree.program.empty()) tree.program = "program";
   return tree;

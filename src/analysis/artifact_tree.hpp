@@ -29,6 +29,7 @@ struct TestAttempt {
   std::string suite;      // test.suite
   std::string name;       // test.name
   std::string id;         // the folder under tests/
+  int repetition = 1;     // which run of the test in its execution (summary.json "repetition")
   std::string outcome;    // pass | fail | skip | crash | timeout
   std::int64_t duration_ns = 0;
   std::string message;  // the failures as "file:line\nmessage", blank lines between; empty if none
@@ -66,8 +67,10 @@ struct ArtifactTree {
 std::optional<std::string> read_artifact_file(const std::filesystem::path& path,
                                               std::string* error = nullptr);
 
-// Loads the tree at `root`. Throws std::runtime_error only if `root` is not a readable
-// directory or holds no execution at all; everything else is a Problem.
+// Loads the tree at `root`. Executions that did not run to their end (outcome `interrupted`
+// or `running` in testscope-run.json; in a run that did not end, folders it does not record)
+// are left out. Throws std::runtime_error only if `root` is not a readable directory or holds
+// no finished execution at all; everything else is a Problem.
 ArtifactTree load_artifact_tree(const std::filesystem::path& root);
 
 }  // namespace testscope::analysis

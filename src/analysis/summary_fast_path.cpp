@@ -80,6 +80,11 @@ bool read_summary_fast(std::string_view text, TestAttempt& t) {
     if (!it->value.IsInt64()) return false;
     t.duration_ns = it->value.GetInt64();
   }
+  t.repetition = 1;
+  if (const auto it = doc.FindMember("repetition"); it != doc.MemberEnd()) {
+    if (!it->value.IsInt()) return false;
+    t.repetition = it->value.GetInt();
+  }
   t.quarantine.clear();
   t.quarantine_expires.clear();
   if (const auto it = doc.FindMember("quarantine"); it != doc.MemberEnd() && !it->value.IsNull()) {
@@ -87,7 +92,8 @@ bool read_summary_fast(std::string_view text, TestAttempt& t) {
     std::string reason;
     std::string owner;
     std::string expires;
-    if (!it->value.IsObject() || !string_member(it->value, "entry", entry, "") ||
+    // An entry-less object is not a quarantine: the general reader says so.
+    if (!it->value.IsObject() || !string_member(it->value, "entry", entry, "") || entry.empty() ||
         !string_member(it->value, "reason", reason, "") || !string_member(it->value, "owner", owner, "") ||
         !string_member(it->value, "expires", expires, "")) {
       return false;

@@ -54,7 +54,8 @@ const std::vector<TestRun>& CheckTree::runs(const std::string& full_name) const 
   return found == runs_.end() ? kNone : found->second;
 }
 
-std::optional<double> CheckTree::metric_value(const TestRun& run, const MetricSelector& selector) {
+std::optional<double> CheckTree::metric_value(const TestRun& run, const MetricSelector& selector,
+                                              bool* matched) {
   auto [slot, fresh] = metrics_.try_emplace(run.folder);
   if (fresh) {
     const std::filesystem::path path = tree_.root / run.folder / artifact_files::kMetricsFile;
@@ -72,7 +73,9 @@ std::optional<double> CheckTree::metric_value(const TestRun& run, const MetricSe
   if (!slot->second) return std::nullopt;
   double sum = 0;
   for (const PromSample& s : *slot->second) {
-    if (selector.matches(s) && !std::isnan(s.value)) sum += s.value;
+    if (!selector.matches(s)) continue;
+    if (matched != nullptr) *matched = true;
+    if (!std::isnan(s.value)) sum += s.value;
   }
   return sum;
 }

@@ -54,8 +54,9 @@ class CheckTree {
 
   // The sum of the samples `selector` picks in `run`'s metrics.prom (0 when none does;
   // NaN samples are left out), or nullopt when the file is missing or not valid: a Problem
-  // is then recorded once for it.
-  std::optional<double> metric_value(const TestRun& run, const MetricSelector& selector);
+  // is then recorded once for it. `matched` (when given) is set when a sample was picked.
+  std::optional<double> metric_value(const TestRun& run, const MetricSelector& selector,
+                                     bool* matched = nullptr);
   // Files that could not be used, with their path under the tree's root as given.
   const std::vector<Problem>& problems() const { return problems_; }
 

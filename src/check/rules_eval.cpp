@@ -106,7 +106,28 @@ class Evaluator {
     }
     if (!selected) {
       out_.skipped_rules.push_back({rule.name, "its tests and exclude patterns select no test here"});
+    } else if (rule.kind == RuleKind::kMetric && !matches_a_series(rule)) {
+      // A misspelt name or label would otherwise read as "no findings" (issue 14).
+      out_.skipped_rules.push_back(
+          {rule.name,
+           fmt::format("its metric {} matched no series in any run of the tests it selects (check its "
+                       "name and labels; a counter a test did not change is not in metrics.prom)",
+                       rule.metric.to_string())});
     }
+  }
+
+  // Whether the metric of `rule` picks a series in any run of a test the rule selects.
+  bool matches_a_series(const Rule& rule) {
+    for (const TestVerdict& v : tree_.verdicts().tests) {
+      if (v.kind != "test" || !rule.selects(v.name)) continue;
+      for (const TestRun& run : tree_.runs(v.name)) {
+        if (!ran(run.attempt->outcome)) continue;  // as samples() reads them
+        bool matched = false;
+        tree_.metric_value(run, rule.metric, &matched);
+        if (matched) return true;
+      }
+    }
+    return false;
   }
 
   // Evaluates `rule` (the `index`th) on the test of verdict `v`, applying the guards.

@@ -98,7 +98,13 @@ int check_command(const CheckOptions& o) {
     return 2;
   }
   std::optional<q::LoadResult> quarantine;
-  if (o.apply) {  // a bad quarantine file stops the check before anything is written
+  std::optional<q::EditLock> lock;  // held from reading the quarantine file to replacing it
+  if (o.apply) {                    // a bad quarantine file stops the check before anything is written
+    lock.emplace(o.quarantine);
+    if (!lock->error().empty()) {
+      fmt::print(stderr, "testscope: {}\n", lock->error());
+      return 2;
+    }
     quarantine = q::load_quarantine(o.quarantine);
     if (!quarantine->ok()) {
       for (const q::Diagnostic& d : quarantine->errors) fmt::print(stderr, "testscope: {}\n", d.to_string());

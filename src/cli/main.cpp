@@ -14,6 +14,7 @@
 #include "cli/replay_command.hpp"
 #include "cli/report_command.hpp"
 #include "cli/run_command.hpp"
+#include "cli/standard_streams.hpp"
 
 namespace {
 
@@ -25,7 +26,8 @@ int testscope_main(int argc, char** argv) {
       "Exit codes:\n"
       "  0    every test passed\n"
       "  1    a test failed, was flaky, crashed or timed out; check: an error-severity finding\n"
-      "  2    a usage or input error (a bad flag, an unreadable output folder, a program that cannot start)\n"
+      "  2    a usage or input error (a bad flag, an unreadable output folder or one with no finished\n"
+      "       execution, a program that cannot start, an output folder in use by another run)\n"
       "  3    export: the endpoint was unreachable or refused the data (docs/export.md)\n"
       "  130  interrupted (Ctrl-C); the verdicts of the finished executions are still printed\n"
       "Run `testscope COMMAND --help` (run, replay, report, merge, quarantine, export, check) for a "
@@ -80,6 +82,7 @@ int testscope_main(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  testscope::cli::make_standard_streams_best_effort();
   try {
     return testscope_main(argc, argv);
   } catch (const std::exception& e) {

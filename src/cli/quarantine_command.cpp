@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "analysis/verdict_text.hpp"
@@ -23,9 +24,8 @@ std::string days(int n) { return analysis::detail::plural(static_cast<std::size_
 // `text` on one line: control characters (a multi-line reason's line breaks) become spaces.
 std::string one_line(std::string text) {
   std::replace_if(
-      text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; },
-      ' ');
-  return text;
+      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+  return detail::terminal_safe(text);
 }
 
 std::string time_left(const q::Entry& e, q::Date today) {
@@ -67,8 +67,8 @@ void print_table(const std::vector<q::Entry>& entries, const QuarantineOptions& 
   using Row = std::array<std::string, 7>;
   std::vector<Row> rows{{"TEST", "MODE", "OWNER", "ADDED", "EXPIRES", "LEFT", "REASON"}};
   for (const q::Entry& e : entries) {
-    rows.push_back({e.test, std::string(q::mode_name(e.mode)), one_line(e.owner), e.added.to_string(),
-                    e.expires.to_string(), time_left(e, today), one_line(e.reason)});
+    rows.push_back({one_line(e.test), std::string(q::mode_name(e.mode)), one_line(e.owner),
+                    e.added.to_string(), e.expires.to_string(), time_left(e, today), one_line(e.reason)});
   }
   std::array<std::size_t, 6> width{};  // the last column (reason) is not padded
   for (const Row& row : rows) {
@@ -205,6 +205,15 @@ CLI::App* add_quarantine_command(CLI::App& app, QuarantineOptions& o) {
 
 int quarantine_command(const QuarantineOptions& o) {
   const q::Date today = q::Date::today();
+  // add and remove read, change and replace the file: another edit must not come between.
+  std::optional<q::EditLock> lock;
+  if (o.action != "list") {
+    lock.emplace(o.file);
+    if (!lock->error().empty()) {
+      fmt::print(stderr, "testscope: {}\n", lock->error());
+      return 2;
+    }
+  }
   q::LoadResult loaded = q::load_quarantine(o.file);
   if (!loaded.ok()) {
     for (const q::Diagnostic& d : loaded.errors) fmt::print(stderr, "testscope: {}\n", d.to_string());

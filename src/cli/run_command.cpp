@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -24,8 +27,20 @@ CLI::AsNumberWithUnit duration_units() {
                                CLI::AsNumberWithUnit::CASE_SENSITIVE, "UNIT");
 }
 
+// After duration_units(): a number of seconds. Not std::stod, whose bare "stod" was the whole
+// message for --timeout 1e400 (issue 14); a century is long enough for any run.
 CLI::Validator positive_duration() {
-  return {[](const std::string& seconds) { return std::stod(seconds) > 0 ? "" : "must be longer than 0"; },
+  return {[](const std::string& seconds) -> std::string {
+            constexpr double kMaxSeconds = 100.0 * 365 * 24 * 3600;
+            char* end = nullptr;
+            errno = 0;
+            const double value = std::strtod(seconds.c_str(), &end);
+            if (end == seconds.c_str() || *end != '\0' || errno == ERANGE || !std::isfinite(value)) {
+              return "must be a duration such as 500ms, 30s, 10m or 1h (got '" + seconds + "')";
+            }
+            if (value <= 0) return "must be longer than 0";
+            return value > kMaxSeconds ? "must be at most 100 years (got '" + seconds + "' s)" : "";
+          },
           "DURATION"};
 }
 
@@ -44,6 +59,18 @@ void warn_if_nothing_provoked(const analysis::RunManifest& manifest, const analy
       "run.json, so it is not linked with testscope (or with one older than --provoke); its executions "
       "ran plain (docs/provoke.md)\n",
       program.empty() ? std::string("the program") : program.front());
+}
+
+// A run that finished no execution has no verdicts: 130 when Ctrl-C stopped it, 2 when the
+// program could not start (or OUT could not be used).
+int exit_without_verdicts(const runner::RunResult& run, const fs::path& out) {
+  if (run.manifest.interrupted) {
+    fmt::print(stderr, "testscope: interrupted before any execution finished: no verdicts{}\n",
+               run.kept_previous ? "; " + out.string() + " keeps the previous run's results" : std::string());
+    return 130;
+  }
+  if (run.kept_previous) fmt::print(stderr, "testscope: {} keeps the previous run's results\n", out.string());
+  return run.manifest.executions.empty() && run.error.empty() ? 0 : 2;
 }
 
 }  // namespace
@@ -114,7 +141,8 @@ int run_command(const runner::RunRequest& request) {
                             request.options.time_budget_s);
   const runner::RunResult run = runner::run_program(request, progress);
   if (!run.error.empty()) fmt::print(stderr, "testscope: {}\n", run.error);
-  if (!run.manifest_written) return run.manifest.executions.empty() && run.error.empty() ? 0 : 2;
+  if (!run.finished_any) return exit_without_verdicts(run, out);
+  if (!run.manifest_written) return 2;
 
   analysis::ArtifactTree tree;
   const auto verdicts = analyse_output(out, &tree);

@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iostream>
+#include <cstdio>
 
 #include "analysis/verdicts.hpp"
 #include "export/run_metrics.hpp"
@@ -115,7 +115,10 @@ int export_metrics(const MetricsDestination& d, const analysis::ArtifactTree& tr
   if (!d.prom_file.empty()) {
     const std::string text = prometheus::TextSerializer().Serialize(metrics.families);
     if (d.prom_file == "-") {
-      std::cout << text << std::flush;
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+      // The summary line the docs promise, on stderr (`status`), where it cannot mix with them.
+      fmt::print(status, "testscope export: {} written to standard output{}\n", counted, skipped);
     } else if (const std::string error = detail::write_file_atomic(d.prom_file, text); !error.empty()) {
       // Through a temporary file and a rename: a textfile collector never reads half of it.
       fmt::print(stderr, "testscope export: {}\n", error);

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "writers/terminal.hpp"
+
 namespace testscope::harness {
 namespace {
 
@@ -10,8 +12,28 @@ namespace q = quarantine;
 
 constexpr const char* kDefaultName = "testscope-quarantine.toml";
 
+// testscope-quarantine.toml in `folder` or the nearest folder above it, up to the repository's
+// root (the first folder holding .git) or the file system's; "" if there is none.
+fs::path find_upwards(fs::path folder) {
+  std::error_code ec;
+  for (; !folder.empty(); folder = folder.parent_path()) {
+    if (fs::is_regular_file(folder / kDefaultName, ec)) return folder / kDefaultName;
+    if (fs::exists(folder / ".git", ec) || folder == folder.parent_path()) break;
+  }
+  return {};
+}
+
+// The folder of the running program: argv[0]'s, else (a name found in PATH) /proc/self/exe's.
+fs::path program_folder(const std::string& program) {
+  std::error_code ec;
+  if (fs::path(program).has_parent_path()) return fs::absolute(program, ec).parent_path();
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : self.parent_path();
+}
+
+// For stderr: the file's text with no escape sequences in it (detail::terminal_safe).
 std::string describe(const q::Entry& e) {
-  return "'" + e.test + "' (" + e.reason + "; owner " + e.owner + ")";
+  return detail::terminal_safe("'" + e.test + "' (" + e.reason + "; owner " + e.owner + ")");
 }
 
 }  // namespace
@@ -21,11 +43,14 @@ QuarantineLookup QuarantineLookup::load(const std::string& file, const std::stri
   QuarantineLookup lookup;
   lookup.today_ = q::Date::today();
   fs::path path = file;
-  if (path.empty()) {  // the current folder's (where `testscope quarantine` writes), else the program's
+  if (path.empty()) {
+    // The current folder's (where `testscope quarantine` writes) or the nearest above it, as
+    // under ctest, which runs a test in its build folder below the repository's root; else the
+    // program's folder's or the nearest above it (docs/quarantine.md, "Where the file is found").
     std::error_code ec;
-    path = kDefaultName;
-    if (!fs::is_regular_file(path, ec)) path = fs::path(program).parent_path() / kDefaultName;
-    if (program.empty() || !fs::is_regular_file(path, ec)) return lookup;
+    path = find_upwards(fs::current_path(ec));
+    if (path.empty()) path = find_upwards(program_folder(program));
+    if (path.empty()) return lookup;
   }
   q::LoadResult loaded = q::load_quarantine(path);
   if (loaded.missing) {

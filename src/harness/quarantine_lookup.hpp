@@ -21,8 +21,9 @@ class QuarantineLookup {
  public:
   QuarantineLookup() = default;
 
-  // Reads `file` when given; otherwise testscope-quarantine.toml in the current folder, else
-  // in the folder of `program` (argv[0]), if there is one. Problems (a missing explicit file, a
+  // Reads `file` when given; otherwise testscope-quarantine.toml in the current folder or the
+  // nearest folder above it, else in the folder of `program` (argv[0]) or the nearest above
+  // it; a search stops at a repository's root (a folder holding .git). Problems (a missing explicit file, a
   // bad file with its file:line:column) are appended to `warnings`; a bad file applies nothing.
   static QuarantineLookup load(const std::string& file, const std::string& program,
                                std::vector<std::string>& warnings);

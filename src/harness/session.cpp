@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -66,9 +67,10 @@ struct TestSession::State {
   bool record_pending = false;  // between end_test() and finish_test()
   TestRecord record;            // the last test ended
   TestCounts seen;
-  int quarantined_failures = 0;        // failed tests with a run-mode quarantine note
-  int other_failures = 0;              // failed tests without one
-  std::atomic<bool> capturing{false};  // in_test, for add_failure() from any thread
+  std::map<std::string, int> runs_by_name;  // how often each test has ended: its repetitions
+  int quarantined_failures = 0;             // failed tests with a run-mode quarantine note
+  int other_failures = 0;                   // failed tests without one
+  std::atomic<bool> capturing{false};       // in_test, for add_failure() from any thread
   std::atomic<int> failures_outside_tests{0};
   std::optional<int> final_status;  // set by end_program()
 
@@ -123,9 +125,12 @@ struct TestSession::State {
 
   // After the framework's result line (GoogleTest's "[  FAILED  ]"), in its layout.
   void print_quarantined(const TestRecord& r, const QuarantineNote& note) const {
+    // The reason and owner come from a file anyone may edit: no escape sequences reach the terminal.
     std::printf("%s[QUARANTINED]%s %s: %s (owner %s, until %s, %s:%d); does not fail the build\n",
-                color ? "\x1b[33m" : "", color ? "\x1b[0m" : "", r.test.full_name().c_str(),
-                note.reason.c_str(), note.owner.c_str(), note.expires.c_str(), note.file.c_str(), note.line);
+                color ? "\x1b[33m" : "", color ? "\x1b[0m" : "",
+                detail::terminal_safe(r.test.full_name()).c_str(), detail::terminal_safe(note.reason).c_str(),
+                detail::terminal_safe(note.owner).c_str(), note.expires.c_str(),
+                detail::terminal_safe(note.file).c_str(), note.line);
     std::fflush(stdout);
   }
 
@@ -289,6 +294,7 @@ const TestRecord& TestSession::end_test(Outcome outcome) noexcept {
   guard([&] {
     s.record = s.capture.end(outcome);
     s.record.quarantine = s.quarantine.note_for(s.record.test.full_name());
+    s.record.repetition = ++s.runs_by_name[s.record.test.full_name()];  // its own folder from the 2nd
     s.record_pending = true;
     ++s.seen.run;
     if (outcome == Outcome::kSkip) ++s.seen.skipped;

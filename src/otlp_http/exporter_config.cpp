@@ -1,5 +1,7 @@
 #include "otlp_http/exporter_config.hpp"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -131,6 +133,14 @@ std::string check_endpoint_url(std::string_view url) {
   if (url.find_first_of(std::string_view(" \t\r\n\0", 5)) != std::string_view::npos) {
     return "holds white space or control characters";
   }
+  // The rest is for the parser that will use it: anything libcurl's refuses ("http://[::1",
+  // a bad port) is a usage error now, not an unreachable endpoint later (issue 14).
+  CURLU* parsed = curl_url();
+  if (parsed == nullptr) return {};
+  const std::string copy(url);
+  const CURLUcode code = curl_url_set(parsed, CURLUPART_URL, copy.c_str(), 0);
+  curl_url_cleanup(parsed);
+  if (code != CURLUE_OK) return std::string("is not a valid URL (") + curl_url_strerror(code) + ")";
   return {};
 }
 

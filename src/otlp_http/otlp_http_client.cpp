@@ -86,21 +86,41 @@ std::string seconds_text(milliseconds ms) {
   return text.data();
 }
 
+// A server's text as it may reach a terminal: every control character (C0, DEL, and C1 as
+// UTF-8, which some terminals obey) becomes '?', so an answer cannot move the cursor or
+// recolour the terminal of whoever reads the error; other UTF-8 is kept.
+std::string shown(std::string text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte == '\n' || byte == '\r' || byte == '\t') {
+      out += ' ';
+    } else if (byte < 0x20 || byte == 0x7F) {
+      out += '?';
+    } else if (byte == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+      out += '?';
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 // The message in a 4xx/5xx body: a google.rpc.Status in JSON ({"message": ...}), else the
 // start of the text itself.
 std::string error_body_message(const std::string& body) {
   try {
     const auto doc = nlohmann::json::parse(body);
     if (doc.is_object() && doc.contains("message") && doc["message"].is_string()) {
-      return doc["message"].get<std::string>();
+      return shown(doc["message"].get<std::string>());
     }
   } catch (const nlohmann::json::exception&) {
   }
   constexpr std::size_t kMaxShown = 200;
-  std::string text = body.substr(0, kMaxShown);
-  std::replace_if(
-      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  return text;
+  return shown(body.substr(0, kMaxShown));
 }
 
 // partialSuccess of an Export*ServiceResponse: {"partialSuccess": {"rejectedSpans": "2",
@@ -120,7 +140,7 @@ void read_partial_success(const std::string& body, Signal signal, ExportResult& 
       }
     }
     if (partial.contains("errorMessage") && partial["errorMessage"].is_string()) {
-      result.message = partial["errorMessage"].get<std::string>();
+      result.message = shown(partial["errorMessage"].get<std::string>());
     }
   } catch (const std::exception&) {
     // A body we cannot read is a full success: the status said so.

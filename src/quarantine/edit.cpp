@@ -1,6 +1,7 @@
 // Lookups in a quarantine file, and edits of its text that keep every other byte.
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
 #include <unistd.h>
@@ -175,6 +176,37 @@ EditResult QuarantineFile::save(const std::filesystem::path& path) const {
     return {fmt::format("{}: cannot write: {}", path.string(), errno_message(error))};
   }
   return {};
+}
+
+EditLock::EditLock(const std::filesystem::path& path) {
+  std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+  std::error_code ec;
+  if (std::filesystem::symlink_status(path, ec).type() == std::filesystem::file_type::symlink) {
+    const std::filesystem::path target = std::filesystem::canonical(path, ec);  // save() replaces the target
+    if (!ec) folder = target.parent_path();
+  }
+  fd_ = open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) {
+    error_ = fmt::format("{}: cannot lock its folder {} for editing: {}", path.string(), folder.string(),
+                         errno_message(errno));
+    return;
+  }
+  while (flock(fd_, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    error_ = fmt::format("{}: cannot lock its folder {} for editing: {}", path.string(), folder.string(),
+                         errno_message(errno));
+    close(fd_);
+    fd_ = -1;
+    return;
+  }
+}
+
+EditLock::~EditLock() {
+  if (fd_ >= 0) close(fd_);  // releases the lock
+}
+
+EditLock::EditLock(EditLock&& other) noexcept : fd_(other.fd_), error_(std::move(other.error_)) {
+  other.fd_ = -1;
 }
 
 }  // namespace testscope::quarantine

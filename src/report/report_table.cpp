@@ -8,6 +8,7 @@
 
 #include "analysis/verdict_text.hpp"
 #include "report/report_formats.hpp"
+#include "writers/terminal.hpp"
 
 namespace testscope::analysis {
 namespace {
@@ -48,7 +49,9 @@ std::string verdict_note(const TestVerdict& v, const std::string& root) {
   } else if (v.failures > 0) {
     note = joined(root, v.example_artifacts);
   }
-  if (!v.quarantine.empty() && v.failures > 0) note = fmt::format("QUARANTINED {}; {}", v.quarantine, note);
+  if (!v.quarantine.empty() && v.failures > 0) {
+    note = fmt::format("QUARANTINED {}; {}", testscope::detail::terminal_safe(v.quarantine), note);
+  }
   if (v.provoked_runs > 0 && v.provoked_runs < v.runs) {
     note = fmt::format("failed {}/{} provoked, {}/{} plain; {}", v.provoked_failures, v.provoked_runs,
                        v.failures - v.provoked_failures, v.runs - v.provoked_runs, note);

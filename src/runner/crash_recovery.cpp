@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "analysis/verdicts.hpp"
+#include "testscope/artifact_files.hpp"
 #include "testscope/artifacts.hpp"
 #include "testscope/recovery.hpp"
 #include "testscope/timeline.hpp"
@@ -119,7 +120,11 @@ std::vector<std::string> recover_execution(const fs::path& execution_dir, const 
       Recovery recovery = recover_tests(buffers.string(), describe_end(record, timeout_s));
       problems = std::move(recovery.problems);
       const ArtifactWriter writer(execution_dir.string());
-      for (const RecoveredTest& test : recovery.tests) {
+      for (RecoveredTest& test : recovery.tests) {
+        // The run it died in follows those it finished (--gtest_repeat): the first free folder.
+        while (fs::exists(fs::path(writer.test_dir(test.record)) / artifact_files::kSummaryFile)) {
+          ++test.record.repetition;
+        }
         const RunInfo run = describe_dead_run(program, test.pid, record.start_unix_ns);
         if (std::string error = writer.write_test(test.record, run); !error.empty()) {
           problems.push_back(std::move(error));

@@ -2,9 +2,13 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>  // environ
 
+#include <array>
+#include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <system_error>
 
@@ -22,10 +26,104 @@ std::vector<char*> c_string_array(std::vector<std::string>& strings) {
   return out;
 }
 
+// The watchdog's table of groups. Static, so that the forked watchdog allocates nothing.
+// --jobs is at most 1024; a group beyond the table goes unguarded.
+constexpr std::size_t kMaxWatched = 4096;
+std::array<std::int32_t, kMaxWatched> watched_groups{};
+
+// One message to the watchdog: a group to watch (> 0) or to forget (< 0).
+void apply_message(std::int32_t message) {
+  const std::int32_t find = message > 0 ? 0 : -message;
+  const std::int32_t put = message > 0 ? message : 0;
+  for (std::int32_t& slot : watched_groups) {
+    if (slot == find) {
+      slot = put;
+      return;
+    }
+  }
+}
+
+// The watchdog's own setup: a process group of its own, deaf to the terminal's signals, no
+// fd of the caller's held open but `input`.
+void detach_watchdog(int input) {
+  setpgid(0, 0);
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;  // NOLINT(cppcoreguidelines-pro-type-union-access): POSIX's layout
+  for (const int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU}) {
+    sigaction(sig, &ignore, nullptr);
+  }
+  const int null = open("/dev/null", O_RDWR);
+  for (int fd = 0; fd <= 2; ++fd) dup2(null, fd);  // hold no terminal or pipe of the caller open
+  if (input > 3) close_range(3, static_cast<unsigned>(input) - 1, 0);
+  close_range(static_cast<unsigned>(input) + 1, ~0U, 0);
+}
+
+// The watchdog: only async-signal-safe calls from here on (the parent may have had threads).
+[[noreturn]] void run_watchdog(int input) {
+  detach_watchdog(input);
+  std::array<char, 4096> bytes{};
+  std::size_t held = 0;
+  while (true) {
+    const ssize_t n = read(input, bytes.data() + held, bytes.size() - held);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    held += static_cast<std::size_t>(n);
+    std::size_t at = 0;
+    for (; at + sizeof(std::int32_t) <= held; at += sizeof(std::int32_t)) {
+      std::int32_t message = 0;
+      std::memcpy(&message, bytes.data() + at, sizeof message);
+      apply_message(message);
+    }
+    std::memmove(bytes.data(), bytes.data() + at, held - at);
+    held -= at;
+  }
+  for (const std::int32_t group : watched_groups) {
+    if (group > 0) kill(-group, SIGKILL);
+  }
+  _exit(0);
+}
+
 }  // namespace
 
+OrphanGuard::OrphanGuard() noexcept {
+  std::array<int, 2> ends{};
+  if (pipe2(ends.data(), O_CLOEXEC) != 0) return;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(ends[1]);
+    run_watchdog(ends[0]);
+  }
+  close(ends[0]);
+  if (pid < 0) {
+    close(ends[1]);
+    return;
+  }
+  pipe_ = ends[1];
+  watchdog_ = pid;
+}
+
+OrphanGuard::~OrphanGuard() {
+  if (pipe_ >= 0) close(pipe_);
+  if (watchdog_ > 0) {
+    while (waitpid(watchdog_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void OrphanGuard::watch(pid_t pgid) noexcept { send(pgid); }
+
+void OrphanGuard::forget(pid_t pgid) noexcept { send(-pgid); }
+
+void OrphanGuard::send(pid_t message) const noexcept {
+  if (pipe_ < 0 || message == 0) return;
+  const auto value = static_cast<std::int32_t>(message);
+  // 4 bytes: one atomic write to a pipe. A watchdog that died leaves EPIPE (SIGPIPE is ignored).
+  while (write(pipe_, &value, sizeof value) < 0 && errno == EINTR) {
+  }
+}
+
 pid_t spawn_in_new_group(const std::vector<std::string>& argv, const std::vector<std::string>& environment,
-                         const std::string& log_path, std::string& error) {
+                         int log, std::string& error) {
   if (argv.empty()) {
     error = "no program given";
     return -1;
@@ -33,9 +131,8 @@ pid_t spawn_in_new_group(const std::vector<std::string>& argv, const std::vector
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_adddup2(&actions, log, 1);  // dup2 clears close-on-exec on the copy
+  posix_spawn_file_actions_adddup2(&actions, log, 2);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   sigset_t none;

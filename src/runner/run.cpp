@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <random>
 
 #include "recorder/clock.hpp"
+#include "runner/out_folder.hpp"
 #include "runner/run_loop.hpp"
 #include "testscope/artifact_files.hpp"
 #include "testscope/provoke.hpp"
@@ -36,28 +39,16 @@ SpanContext make_run_span(analysis::RunManifest& manifest) {
   return span;
 }
 
-// Makes `out` ready for a new run: a previous run's files are replaced; a folder that is
-// not a testscope output is left alone (an error). Returns an error message or "".
-std::string prepare_out(const fs::path& out) {
-  std::error_code ec;
-  if (fs::exists(out / analysis::kRunManifestFile)) {
-    fs::remove_all(out / "runs", ec);
-    fs::remove(out / artifact_files::kVerdictsFile, ec);
-    fs::remove(out / analysis::kRunManifestFile, ec);
-  } else if (fs::is_directory(out / "runs") && !fs::is_empty(out / "runs")) {
-    return fmt::format("{}: already holds runs/ but no {}; choose another --out or remove it", out.string(),
-                       analysis::kRunManifestFile);
-  }
-  fs::create_directories(out / "runs", ec);
-  if (ec) return fmt::format("{}: cannot create: {}", (out / "runs").string(), ec.message());
-  return "";
-}
-
 // Replaces the entries named `name` ("NAME=") in `environment` by NAME=value.
 void set_variable(std::vector<std::string>& environment, const std::string& name, const std::string& value) {
   const std::string prefix = name + "=";
   std::erase_if(environment, [&](const std::string& entry) { return entry.starts_with(prefix); });
   environment.push_back(prefix + value);
+}
+
+// An execution that ran to its end (not stopped by Ctrl-C, not still under way).
+bool finished(const analysis::ExecutionRecord& e) {
+  return e.outcome != "interrupted" && e.outcome != "running";
 }
 
 }  // namespace
@@ -108,23 +99,47 @@ RunResult run_program(const RunRequest& request, Progress& progress) {
   if (!fixed.options.seed) fixed.options.seed = static_cast<long>(std::random_device{}() % 99999 + 1);
   const analysis::RunOptions& o = fixed.options;
   const fs::path out = o.out;
-  result.error = prepare_out(out);
+  // Held until this function returns: a second run into OUT is refused meanwhile.
+  const std::unique_ptr<OutFolder> folder = OutFolder::lock(out, result.error);
+  if (!folder) return result;
+  result.error = folder->prepare();
   if (!result.error.empty()) return result;
   analysis::RunManifest& manifest = result.manifest;
   manifest.start_unix_ns = detail::unix_now_ns();
   const SpanContext run_span = make_run_span(manifest);
-  LoopResult loop = run_executions(fixed, out / "runs", progress, run_span);
-  manifest.end_unix_ns = detail::unix_now_ns();
   manifest.argv = request.argv;
   manifest.program = request.program;
   manifest.options = o;
+  // Until the run ends, testscope-run.json says it was interrupted: so it does if testscope
+  // is killed, and readers then count only the executions it records as finished.
+  manifest.interrupted = true;
+  const fs::path manifest_path = out / analysis::kRunManifestFile;
+  const auto record = [&](const std::vector<analysis::ExecutionRecord>& executions) {
+    analysis::RunManifest now = manifest;
+    now.end_unix_ns = detail::unix_now_ns();
+    now.executions = executions;
+    for (analysis::ExecutionRecord& e : now.executions) e.shard = o.shard;
+    detail::write_file_atomic(manifest_path,
+                              analysis::run_manifest_json(now));  // the last word is the final write's
+    if (std::any_of(executions.begin(), executions.end(), finished)) folder->discard_previous();
+  };
+  record({});
+  LoopResult loop = run_executions(fixed, out / "runs", progress, run_span, record);
+  manifest.end_unix_ns = detail::unix_now_ns();
   manifest.interrupted = loop.manifest.interrupted;
   manifest.executions = std::move(loop.manifest.executions);
   for (analysis::ExecutionRecord& e : manifest.executions) e.shard = o.shard;
   if (!loop.spawn_error.empty()) result.error = "cannot start " + loop.spawn_error;
-  if (manifest.executions.empty()) return result;
-  const std::string written =
-      detail::write_file_atomic(out / analysis::kRunManifestFile, analysis::run_manifest_json(manifest));
+  if (!loop.out_error.empty()) result.error = loop.out_error;
+  result.finished_any = std::any_of(manifest.executions.begin(), manifest.executions.end(), finished);
+  // Nothing finished (a program that cannot start, an early Ctrl-C): OUT is put back as it
+  // was. Only a first run into OUT that was interrupted keeps its record of that.
+  if (!result.finished_any && (folder->has_previous() || manifest.executions.empty())) {
+    result.kept_previous = folder->restore_previous();
+    return result;
+  }
+  folder->discard_previous();
+  const std::string written = detail::write_file_atomic(manifest_path, analysis::run_manifest_json(manifest));
   if (!written.empty()) {
     result.error = "cannot write " + written;
     return result;

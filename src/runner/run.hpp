@@ -37,12 +37,19 @@ struct RunResult {
   analysis::RunManifest manifest;  // as written to <out>/testscope-run.json
   std::string error;               // set when the run could not happen or its record not be written
   bool manifest_written = false;   // testscope-run.json is on disk (at least one execution)
+  bool finished_any = false;       // an execution ran to its end (not interrupted)
+  // No execution finished, so OUT was put back as it was: the previous run's results, if any,
+  // are still there, and nothing of this run is.
+  bool kept_previous = false;
 };
 
-// Runs `request` into request.options.out (a previous run's output there is replaced; a
-// folder holding runs/ but no testscope-run.json is refused). Blocks SIGCHLD, SIGINT and
-// SIGTERM while it runs (run_loop.hpp). Never throws for a bad program or folder: those are
-// in `error`.
+// Runs `request` into request.options.out, locked for the run's life (out_folder.hpp: a
+// second run into it is refused). A previous run's output there is replaced once an
+// execution has finished; until then it waits aside, and a run that finishes no execution
+// (a program that cannot start, an early Ctrl-C) leaves OUT as it was. A folder holding
+// runs/ but no testscope-run.json is refused. testscope-run.json is written at the start and
+// rewritten as executions start and end. Blocks SIGCHLD, SIGINT and SIGTERM while it runs
+// (run_loop.hpp). Never throws for a bad program or folder: those are in `error`.
 RunResult run_program(const RunRequest& request, Progress& progress);
 
 // Sets the neutral TESTSCOPE_SHARD=I/N and GoogleTest's GTEST_TOTAL_SHARDS=N and

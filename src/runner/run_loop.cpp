@@ -1,13 +1,18 @@
 #include "runner/run_loop.hpp"
 
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "recorder/clock.hpp"
@@ -66,13 +71,14 @@ void record_end(Running& r, int status) {
 class ExecutionLoop {
  public:
   ExecutionLoop(const RunRequest& request, const fs::path& runs_dir, Progress& progress,
-                const SpanContext& run_span)
+                const SpanContext& run_span, const ExecutionsObserver& observer)
       : options_(request.options),
         program_(request.program),
         replay_(request.replay),
         run_span_(run_span),
         runs_dir_(runs_dir),
         progress_(progress),
+        observer_(observer),
         base_seed_(request.options.seed.value_or(1)),
         budget_end_(options_.time_budget_s > 0 ? Clock::now() + to_duration(options_.time_budget_s)
                                                : Clock::time_point::max()) {}
@@ -88,6 +94,7 @@ class ExecutionLoop {
       reap_finished();
       kill_overdue();
       progress_.tick();
+      tell_observer();
     }
   }
 
@@ -102,6 +109,70 @@ class ExecutionLoop {
  private:
   bool more_to_start() const { return !stop_ && next_ <= options_.executions; }
 
+  // Tells the observer the executions so far, when they changed and its time has come.
+  void tell_observer() {
+    if (!observer_ || !changed_ || Clock::now() < next_observation_) return;
+    std::vector<analysis::ExecutionRecord> records = finished_;
+    for (const auto& [pid, r] : running_) {
+      records.push_back(r.record);
+      records.back().outcome = "running";
+    }
+    std::sort(records.begin(), records.end(),
+              [](const auto& a, const auto& b) { return std::stoi(a.name) < std::stoi(b.name); });
+    const Clock::time_point start = Clock::now();
+    observer_(records);
+    const Clock::time_point end = Clock::now();
+    next_observation_ = end + std::max<Clock::duration>(std::chrono::milliseconds(100), (end - start) * 10);
+    changed_ = false;
+  }
+
+  // The execution's folder and its log, made here and not by the spawn: a full disk is then
+  // "cannot create <OUT>/runs/3/output.log", not "cannot start PROGRAM" (issue 14). Returns
+  // the log's fd, or -1 with result_.out_error set.
+  int open_execution_log(const fs::path& dir) {
+    std::error_code made;
+    fs::create_directories(dir, made);
+    const int log =
+        made ? -1
+             : open((dir / "output.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (log < 0) {
+      const std::string what =
+          made ? made.message() : std::error_code(errno, std::generic_category()).message();
+      result_.out_error =
+          fmt::format("cannot create {}: {}", (made ? dir : dir / "output.log").string(), what);
+      fs::remove_all(dir, made);
+    }
+    return log;
+  }
+
+  // The environment of execution `r` (its folder `dir`, its slot taken), recording in `r` the
+  // seeds and span it is given.
+  std::vector<std::string> execution_environment(Running& r, const fs::path& dir) {
+    auto env = environment_with("TESTSCOPE_ARTIFACTS", fs::absolute(dir).string());
+    std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TESTSCOPE_BUFFER_DIR="); });
+    env.push_back("TESTSCOPE_BUFFER_DIR=" + fs::absolute(buffer_dir(runs_dir_, r.slot)).string());
+    if (options_.shard) set_shard_environment(env, *options_.shard);
+    if (replay_) {
+      r.record.seed = replay_->seed;
+    } else if (options_.shuffle) {
+      r.record.seed = seed_for(base_seed_, next_);
+    }
+    if (r.record.seed) set_shuffle_environment(env, static_cast<long>(*r.record.seed));
+    if (replay_ || !options_.provoke.empty()) {
+      r.record.provoke = replay_ ? replay_->provoke : provoke_for_execution(options_, next_);
+      set_provoke_environment(env, r.record.provoke);
+    }
+    if (run_span_.valid()) {
+      SpanContext execution = run_span_;
+      execution.span_id = random_span_id();
+      r.record.trace_id = execution.trace_id.to_hex();
+      r.record.span_id = span_id_to_hex(execution.span_id);
+      std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TRACEPARENT="); });
+      env.push_back("TRACEPARENT=" + execution.to_traceparent());
+    }
+    return env;
+  }
+
   // Starts executions while there are more to start, a free job slot and time in the budget.
   void start_executions() {
     while (more_to_start() && static_cast<int>(running_.size()) < options_.jobs &&
@@ -109,41 +180,27 @@ class ExecutionLoop {
       Running r;
       r.record.name = std::to_string(next_);
       const fs::path dir = runs_dir_ / r.record.name;
-      fs::create_directories(dir);
-      auto env = environment_with("TESTSCOPE_ARTIFACTS", fs::absolute(dir).string());
+      const int log = open_execution_log(dir);
+      if (log < 0) {
+        stop_ = true;
+        return;
+      }
       r.slot = take_slot();
-      std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TESTSCOPE_BUFFER_DIR="); });
-      env.push_back("TESTSCOPE_BUFFER_DIR=" + fs::absolute(buffer_dir(runs_dir_, r.slot)).string());
-      if (options_.shard) set_shard_environment(env, *options_.shard);
-      if (replay_) {
-        r.record.seed = replay_->seed;
-      } else if (options_.shuffle) {
-        r.record.seed = seed_for(base_seed_, next_);
-      }
-      if (r.record.seed) set_shuffle_environment(env, static_cast<long>(*r.record.seed));
-      if (replay_ || !options_.provoke.empty()) {
-        r.record.provoke = replay_ ? replay_->provoke : provoke_for_execution(options_, next_);
-        set_provoke_environment(env, r.record.provoke);
-      }
-      if (run_span_.valid()) {
-        SpanContext execution = run_span_;
-        execution.span_id = random_span_id();
-        r.record.trace_id = execution.trace_id.to_hex();
-        r.record.span_id = span_id_to_hex(execution.span_id);
-        std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TRACEPARENT="); });
-        env.push_back("TRACEPARENT=" + execution.to_traceparent());
-      }
+      const std::vector<std::string> env = execution_environment(r, dir);
       r.start = Clock::now();
       r.record.start_unix_ns = detail::unix_now_ns();
       if (options_.timeout_s > 0) r.deadline = r.start + to_duration(options_.timeout_s);
-      const pid_t pid = spawn_in_new_group(program_, env, (dir / "output.log").string(), result_.spawn_error);
+      const pid_t pid = spawn_in_new_group(program_, env, log, result_.spawn_error);
+      close(log);
       if (pid < 0) {
         slot_busy_[r.slot] = false;
         fs::remove_all(dir);
         stop_ = true;
         return;
       }
+      guard_.watch(pid);
       ++next_;
+      changed_ = true;
       running_.emplace(pid, std::move(r));
     }
   }
@@ -191,6 +248,8 @@ class ExecutionLoop {
       auto it = running_.find(pid);
       if (it == running_.end()) continue;
       kill_group(pid);  // whatever the program left behind in its group goes with it
+      guard_.forget(pid);
+      changed_ = true;
       Running& r = it->second;
       record_end(r, status);
       const fs::path buffers = buffer_dir(runs_dir_, r.slot);
@@ -225,6 +284,10 @@ class ExecutionLoop {
   const SpanContext run_span_;
   const fs::path& runs_dir_;
   Progress& progress_;
+  const ExecutionsObserver& observer_;
+  OrphanGuard guard_;
+  bool changed_ = false;
+  Clock::time_point next_observation_ = Clock::time_point::min();
   const long base_seed_;
   const Clock::time_point budget_end_;
   std::map<pid_t, Running> running_;
@@ -246,7 +309,7 @@ std::uint64_t random_span_id() {
 }
 
 LoopResult run_executions(const RunRequest& request, const fs::path& runs_dir, Progress& progress,
-                          const SpanContext& run_span) {
+                          const SpanContext& run_span, const ExecutionsObserver& observer) {
   sigset_t watched;
   sigemptyset(&watched);
   sigaddset(&watched, SIGCHLD);
@@ -255,8 +318,12 @@ LoopResult run_executions(const RunRequest& request, const fs::path& runs_dir, P
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &watched, &previous);
 
-  ExecutionLoop loop(request, runs_dir, progress, run_span);
-  loop.run(watched);
+  std::optional<LoopResult> result;
+  {
+    ExecutionLoop loop(request, runs_dir, progress, run_span, observer);
+    loop.run(watched);
+    result = loop.take_result();
+  }  // the orphan guard's watchdog is reaped here, before SIGCHLD is unblocked
   std::error_code ignored;
   fs::remove_all(runs_dir.parent_path() / "buffers", ignored);  // every slot's folder, now empty
   progress.done();
@@ -264,7 +331,7 @@ LoopResult run_executions(const RunRequest& request, const fs::path& runs_dir, P
   while (sigtimedwait(&watched, nullptr, &now_only) > 0) {
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-  return loop.take_result();
+  return std::move(*result);
 }
 
 }  // namespace testscope::runner

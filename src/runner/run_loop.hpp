@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,13 @@ namespace testscope::runner {
 struct LoopResult {
   analysis::RunManifest manifest;  // executions in order of their numbers
   std::string spawn_error;         // set if the program could not be started
+  std::string out_error;           // set if an execution's folder or log could not be made
 };
+
+// Told the executions so far, in order of their numbers: those under way with outcome
+// "running". Called when one starts or ends, at most every 100 ms (and never more often than
+// ten times the last call took), so that a record of 10,000 executions costs little.
+using ExecutionsObserver = std::function<void(const std::vector<analysis::ExecutionRecord>&)>;
 
 // Runs the executions into `runs_dir`/<n>/ (which must exist) and reports to `progress`.
 // When `run_span` is valid, each execution gets a new span id in its trace, recorded in its
@@ -27,8 +34,10 @@ struct LoopResult {
 // (replacing any TRACEPARENT of ours), so every test's root span is a child of it.
 // Each program gets TESTSCOPE_BUFFER_DIR=<runs_dir>/../buffers/<job slot> (crash_recovery.hpp);
 // that folder is emptied after each execution and removed when the loop ends.
+// Every execution's process group is killed if this process dies meanwhile (OrphanGuard).
 LoopResult run_executions(const RunRequest& request, const std::filesystem::path& runs_dir,
-                          Progress& progress, const SpanContext& run_span = {});
+                          Progress& progress, const SpanContext& run_span = {},
+                          const ExecutionsObserver& observer = {});
 
 // A random span id (never 0), for the runner's own spans. Not for hot paths.
 std::uint64_t random_span_id();

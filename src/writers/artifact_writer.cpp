@@ -113,8 +113,15 @@ RunInfo describe_this_run(int argc, const char* const* argv) {
   return run;
 }
 
+std::string test_folder(std::string_view full_name, int repetition) {
+  std::string folder = test_id(full_name);
+  if (repetition > 1) folder += "@" + std::to_string(repetition);
+  return folder;
+}
+
 std::string ArtifactWriter::test_dir(const TestRecord& record) const {
-  return (std::filesystem::path(root_) / "tests" / test_id(record.test.full_name())).string();
+  return (std::filesystem::path(root_) / "tests" / test_folder(record.test.full_name(), record.repetition))
+      .string();
 }
 
 std::string ArtifactWriter::write_run(const RunInfo& run) const {

@@ -143,16 +143,16 @@ class Printer {
     header();
     if (record_.spans.empty()) return out_;
     const SpanData& root = record_.spans.front();
-    line_span(root, "");
-    walk(root, "");
+    add_span(root, "", kNone);
+    walk(root, "", 0);
     // Spans whose parent was never seen (begun before the test, or a dropped begin).
     for (const SpanData& span : record_.spans) {
       if (span.span_id == root.span_id || span.parent_span_id == root.span_id) continue;
       if (!span_ids_.contains(span.parent_span_id)) {
-        line_span(span, "? ");
-        walk(span, "  ");
+        walk(span, "  ", add_span(span, "? ", kNone));
       }
     }
+    print_entries(choose_entries());
     metrics();
     footer();
     return out_;
@@ -182,9 +182,14 @@ class Printer {
   void footer() {
     std::size_t unfinished = 0;
     for (const SpanData& span : record_.spans) unfinished += span.ended ? 0 : 1;
-    if (lines_ > options_.max_lines) {
-      out_ += fmt::format("  … {} more lines; the whole trace is in trace.chrome.json (ui.perfetto.dev)\n",
-                          lines_ - options_.max_lines);
+    if (left_out_ > 0) {
+      // Where the rest is: the test's own trace.chrome.json when artifacts are written.
+      const std::string where =
+          options_.artifacts_dir.empty()
+              ? std::string("write artifacts (--testscope_artifacts=DIR) for the whole trace")
+              : "the whole timeline: " + options_.artifacts_dir + "/trace.chrome.json (ui.perfetto.dev)";
+      out_ += fmt::format("  … {} of {} lines left out (failures and the spans around them kept); {}\n",
+                          left_out_, total_lines_, where);
     }
     out_ += fmt::format("{}  {}, {}, {} unfinished, {}{}\n", style_(kDim),
                         count(record_.spans.size(), "span"), count(record_.threads.size(), "thread"),
@@ -218,18 +223,12 @@ class Printer {
     }
   }
 
-  bool room() {
-    ++lines_;
-    return lines_ <= options_.max_lines;
-  }
-
   std::string_view thread(std::uint32_t index) const {
     auto it = thread_names_.find(index);
     return it != thread_names_.end() ? std::string_view(it->second) : std::string_view("?");
   }
 
   void line_span(const SpanData& span, const std::string& prefix) {
-    if (!room()) return;
     const bool error = span.status == StatusCode::kError;
     const std::string duration =
         span.ended ? format_duration(span.end_unix_ns - span.start_unix_ns) : "(open)";
@@ -248,7 +247,6 @@ class Printer {
   // `prefix` is the event's branch ("│  ├─ "); `continuation` what lines below it start with.
   void line_event(const EventData& event, std::uint32_t thread_index, const std::string& prefix,
                   const std::string& continuation) {
-    if (!room()) return;
     const bool failure = event.name == "exception";
     std::string where;
     std::string message;
@@ -283,7 +281,7 @@ class Printer {
       const std::size_t nl = message.find('\n', start);
       const std::string_view piece =
           std::string_view(message).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-      if (!piece.empty() && room()) {
+      if (!piece.empty()) {
         out_ += fmt::format("{}{}{}{}\n", indent, style_(kRed), one_line(piece, 200), style_(kReset));
         ++shown;
       }
@@ -294,7 +292,6 @@ class Printer {
 
   // A log event: offset, its own thread, severity unless INFO, name and fields.
   void line_log(const LogData& log, const std::string& prefix) {
-    if (!room()) return;
     std::string severity;
     if (log.severity != Severity::kInfo) {
       const std::string_view color = log.severity >= Severity::kError  ? kRed
@@ -308,16 +305,68 @@ class Printer {
                         format_attributes(log.fields, false), style_(kReset));
   }
 
+  // One line of the tree, or a failure with its message lines, to be printed if chosen.
+  struct Entry {
+    const SpanData* span = nullptr;    // a span's line
+    const EventData* event = nullptr;  // an event's (a failure: its message lines too)
+    const LogData* log = nullptr;      // a log event's
+    std::uint32_t thread_index = 0;    // an event's: its span's thread
+    std::string prefix;                // the tree's branch ("│  ├─ ")
+    std::string continuation;          // an event's: what the lines below it start with
+    std::size_t parent = 0;            // the entry of the span it is under (kNone: none)
+    std::size_t lines = 1;
+    bool important = false;  // a failure or an error span: always shown
+  };
+  static constexpr auto kNone = static_cast<std::size_t>(-1);
+
+  std::size_t add(Entry entry) {
+    total_lines_ += entry.lines;
+    entries_.push_back(std::move(entry));
+    return entries_.size() - 1;
+  }
+
+  std::size_t add_span(const SpanData& span, const std::string& prefix, std::size_t parent) {
+    Entry e;
+    e.span = &span;
+    e.prefix = prefix;
+    e.parent = parent;
+    e.important = span.status == StatusCode::kError && span.span_id != record_.root_span_id;
+    return add(std::move(e));
+  }
+
+  // The lines line_event() prints for `event`: one, and a failure's message lines.
+  static std::size_t event_lines(const EventData& event) {
+    if (event.name != "exception") return 1;
+    std::size_t lines = 1;
+    for (const AttributeData& a : event.attributes) {
+      if (a.key != "exception.message") continue;
+      const auto& message = std::get<std::string>(a.value);
+      std::size_t start = 0;
+      int shown = 0;
+      while (start <= message.size() && shown < kMaxMessageLines) {
+        const std::size_t nl = message.find('\n', start);
+        if ((nl == std::string::npos ? message.size() : nl) > start) {
+          ++lines;
+          ++shown;
+        }
+        if (nl == std::string::npos) break;
+        start = nl + 1;
+      }
+    }
+    return lines;
+  }
+
   // Spans nest as deep as the code recursed (or, in a corrupt recovered buffer, a span may
   // claim itself as parent): the tree stops at kMaxDepth, the stack never overflows.
   static constexpr int kMaxDepth = 48;
 
-  void walk(const SpanData& parent, const std::string& indent, int depth = 0) {
+  // Adds the entries under `parent` (whose own entry is `parent_entry`), in tree order.
+  void walk(const SpanData& parent, const std::string& indent, std::size_t parent_entry, int depth = 0) {
     if (depth >= kMaxDepth) {
-      if (room()) {
-        out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}… deeper spans are in trace.chrome.json\n", "", "",
-                            "", thread_width_, indent);
-      }
+      Entry deeper;
+      deeper.prefix = indent;
+      deeper.parent = parent_entry;
+      add(std::move(deeper));
       return;
     }
     std::vector<Item> items;
@@ -339,14 +388,102 @@ class Printer {
     for (std::size_t i = 0; i < items.size(); ++i) {
       const bool last = i + 1 == items.size();
       const std::string branch = indent + (last ? "└─ " : "├─ ");
-      if (items[i].log != nullptr) {
-        line_log(*items[i].log, branch);
-      } else if (items[i].event != nullptr) {
-        line_event(*items[i].event, parent.thread_index, branch, indent + (last ? "   " : "│  "));
-      } else {
-        line_span(*items[i].span, branch);
-        walk(*items[i].span, indent + (last ? "   " : "│  "), depth + 1);
+      const std::string below = indent + (last ? "   " : "│  ");
+      if (items[i].span != nullptr) {
+        walk(*items[i].span, below, add_span(*items[i].span, branch, parent_entry), depth + 1);
+        continue;
       }
+      Entry e;
+      e.prefix = branch;
+      e.parent = parent_entry;
+      e.log = items[i].log;
+      e.event = items[i].event;
+      if (e.event != nullptr) {
+        e.thread_index = parent.thread_index;
+        e.continuation = below;
+        e.lines = event_lines(*e.event);
+        e.important = e.event->name == "exception";
+      }
+      add(std::move(e));
+    }
+  }
+
+  // Which entries to print within max_lines: every failure (and error span) with the spans
+  // it is under, first; then the entries just before and after each; then from the top.
+  // A test's failure is what its timeline is for: a cut at the top hid it (issue 14).
+  std::vector<bool> choose_entries() {
+    if (total_lines_ <= options_.max_lines) return {std::vector<bool>(entries_.size(), true)};
+    Choice choice{std::vector<bool>(entries_.size(), false), 0};
+    // Assertion failures first (the first one whole, whatever the limit), then error spans.
+    choose_important(choice, true);
+    choose_important(choice, false);
+    constexpr std::size_t kContext = 2;  // entries either side of a failure
+    for (std::size_t i = 0; i < entries_.size() && choice.used < options_.max_lines; ++i) {
+      if (!entries_[i].important) continue;
+      const std::size_t last = std::min(i + kContext, entries_.size() - 1);
+      for (std::size_t j = i > kContext ? i - kContext : 0; j <= last && choice.used < options_.max_lines;
+           ++j) {
+        take(choice, j);
+      }
+    }
+    for (std::size_t i = 0; i < entries_.size() && choice.used < options_.max_lines; ++i) take(choice, i);
+    return std::move(choice.chosen);
+  }
+
+  struct Choice {
+    std::vector<bool> chosen;
+    std::size_t used;  // lines
+  };
+
+  void take(Choice& choice, std::size_t i) const {
+    if (choice.chosen[i]) return;
+    choice.chosen[i] = true;
+    choice.used += entries_[i].lines;
+  }
+
+  // The important entries that are failures (or not), each with the spans it is under.
+  void choose_important(Choice& choice, bool failures) const {
+    for (std::size_t i = 0; i < entries_.size() && (choice.used < options_.max_lines || choice.used == 0);
+         ++i) {
+      if (!entries_[i].important || (entries_[i].event != nullptr) != failures) continue;
+      for (std::size_t up = entries_[i].parent; up != kNone && !choice.chosen[up]; up = entries_[up].parent) {
+        take(choice, up);
+      }
+      take(choice, i);
+    }
+  }
+
+  // Prints the chosen entries in tree order, a line saying how many were left out at each gap.
+  void print_entries(const std::vector<bool>& chosen) {
+    std::size_t gap = 0;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (!chosen[i]) {
+        gap += entries_[i].lines;
+        continue;
+      }
+      if (gap > 0) print_gap(gap);
+      gap = 0;
+      print_entry(entries_[i]);
+    }
+    if (gap > 0) print_gap(gap);
+  }
+
+  void print_gap(std::size_t lines) {
+    left_out_ += lines;
+    out_ += fmt::format("{}  {:>10}  {:>9}  {:<{}}  … {} {} left out{}\n", style_(kDim), "", "", "",
+                        thread_width_, lines, lines == 1 ? "line" : "lines", style_(kReset));
+  }
+
+  void print_entry(const Entry& e) {
+    if (e.span != nullptr) {
+      line_span(*e.span, e.prefix);
+    } else if (e.event != nullptr) {
+      line_event(*e.event, e.thread_index, e.prefix, e.continuation);
+    } else if (e.log != nullptr) {
+      line_log(*e.log, e.prefix);
+    } else {
+      out_ += fmt::format("  {:>10}  {:>9}  {:<{}}  {}… deeper spans are in trace.chrome.json\n", "", "", "",
+                          thread_width_, e.prefix);
     }
   }
 
@@ -354,7 +491,9 @@ class Printer {
   const TimelineOptions& options_;
   Style style_;
   std::string out_;
-  std::size_t lines_ = 0;
+  std::vector<Entry> entries_;  // the tree's lines, in order
+  std::size_t total_lines_ = 0;
+  std::size_t left_out_ = 0;
   std::size_t thread_width_ = 6;
   std::unordered_map<std::uint32_t, std::string> thread_names_;
   std::unordered_map<std::uint64_t, std::vector<const SpanData*>> children_;

@@ -21,7 +21,9 @@ std::string summary_json(const TestRecord& record) {
   w.Key("testscope_version");
   write_string(w, version());
   w.Key("id");
-  write_string(w, test_id(record.test.full_name()));
+  write_string(w, test_folder(record.test.full_name(), record.repetition));
+  w.Key("repetition");
+  w.Int(record.repetition);
   w.Key("test");
   w.StartObject();
   w.Key("full_name");

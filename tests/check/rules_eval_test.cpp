@@ -221,6 +221,23 @@ TEST_F(RulesEval, ARuleThatSelectsNoTestSaysSo) {
   EXPECT_EQ(r.skipped_rules[0].reason, "its tests and exclude patterns select no test here");
 }
 
+// A misspelt metric gave "no findings" and exit 0 (issue 14): it says it matched no series.
+TEST_F(RulesEval, AMetricRuleThatMatchesNoSeriesSaysSo) {
+  FixtureTree tree(path("out"));
+  tree.add_series(kRacy, 3, {}, [&](int) { return promo_metrics(kRacy, 2, 0); });
+  const CheckResult r = check(
+      "[[rule]]\nname = \"typo\"\nkind = \"metric\"\nseverity = \"error\"\n"
+      "metric = 'promo_use_total{status=\"ok\"}'\nabove = 1\n",
+      tree);
+  EXPECT_TRUE(r.findings.empty());
+  ASSERT_EQ(r.skipped_rules.size(), 1U);
+  EXPECT_EQ(r.skipped_rules[0].rule, "typo");
+  EXPECT_EQ(r.skipped_rules[0].reason.rfind("its metric promo_use_total{status=\"ok\"} matched no series", 0),
+            0U)
+      << r.skipped_rules[0].reason;
+  EXPECT_TRUE(check(kDoubleUseRule, tree).skipped_rules.empty());  // the right name matches
+}
+
 TEST_F(RulesEval, AMetricsFileThatCannotBeReadIsAProblemAndItsRunIsLeftOut) {
   FixtureTree tree(path("out"));
   tree.add_series(kRacy, 4, {}, [&](int e) {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -57,6 +58,30 @@ TEST(Cli, Hangs) {
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
+// Passes in execution 1 (TESTSCOPE_ARTIFACTS ends in runs/1), then hangs as Cli.Hangs does:
+// a run whose first execution finished and whose second hangs, for killing testscope.
+TEST(Cli, HangsAfterTheFirstExecution) {
+  const char* dir = std::getenv("TESTSCOPE_ARTIFACTS");
+  ASSERT_NE(dir, nullptr);
+  if (std::string(dir).ends_with("/1")) return;
+  const pid_t child = fork();
+  if (child == 0) {
+    for (;;) pause();
+  }
+  if (const char* pid_file = std::getenv("CLI_FIXTURE_PID_FILE")) {
+    std::ofstream(std::string(pid_file) + ".tmp") << child << " " << getpid() << "\n";
+    std::rename((std::string(pid_file) + ".tmp").c_str(), pid_file);
+  }
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
+// Fails on every second repetition of the program (--gtest_repeat): 1 pass, 2 fail, ...
+TEST(Cli, FailsOnAlternateRepetitions) {
+  static int repetition = 0;
+  ++repetition;
+  EXPECT_EQ(repetition % 2, 1) << "repetition " << repetition << " is even";
+}
+
 // What every dying test leaves behind: a finished span with an attribute, a log event, a
 // non-fatal failure, a span still open on a second thread and one on the test's thread;
 // then `die` ends the process inside the open span.
@@ -93,6 +118,15 @@ TEST(Cli, Terminates) {
 
 TEST(Cli, KillsItself) {
   record_then("sigkill", [] { raise(SIGKILL); });
+}
+
+// Passes in its first repetition (--gtest_repeat), dies by SIGSEGV in its second.
+TEST(Cli, SegfaultsInTheSecondRepetition) {
+  static int repetition = 0;
+  if (++repetition == 2) {
+    testscope::Span span("before_the_second_death");
+    raise(SIGSEGV);
+  }
 }
 
 TEST(Cli, HangsInASpan) {

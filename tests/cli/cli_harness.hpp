@@ -62,6 +62,23 @@ class CliTest : public ::testing::Test {
   // `interrupt_after` if > 0. stdout and stderr are captured through dir_/stdout and dir_/stderr.
   Result testscope(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
                    std::chrono::milliseconds interrupt_after = std::chrono::milliseconds(0)) {
+    const auto start = std::chrono::steady_clock::now();
+    const pid_t pid = start_testscope(args, env, "");
+    Result r;
+    if (pid < 0) return r;
+    if (interrupt_after.count() > 0) {
+      std::this_thread::sleep_for(interrupt_after);
+      kill(pid, SIGINT);
+    }
+    r = wait_testscope(pid, "");
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  }
+
+  // Starts `testscope args...` as testscope() does and returns its pid (-1 if it could not
+  // start) without waiting; its stdout and stderr go to dir_/<name>stdout and dir_/<name>stderr.
+  pid_t start_testscope(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                        const std::string& name) {
     std::vector<std::string> argv{TESTSCOPE_CLI};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<std::string> environment;
@@ -75,10 +92,10 @@ class CliTest : public ::testing::Test {
     environment.insert(environment.end(), env.begin(), env.end());
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, (dir_ / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_addopen(&actions, 2, (dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 1, (dir_ / (name + "stdout")).c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, (dir_ / (name + "stderr")).c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
     std::vector<char*> a;
     a.reserve(argv.size() + 1);
     for (auto& s : argv) a.push_back(s.data());
@@ -89,23 +106,22 @@ class CliTest : public ::testing::Test {
     e.push_back(nullptr);
     const auto cwd = fs::current_path();
     fs::current_path(dir_);
-    const auto start = std::chrono::steady_clock::now();
     pid_t pid = 0;
     const int rc = posix_spawn(&pid, a[0], &actions, nullptr, a.data(), e.data());
     fs::current_path(cwd);
     posix_spawn_file_actions_destroy(&actions);
+    return rc == 0 ? pid : -1;
+  }
+
+  // Waits for a testscope started by start_testscope(args, env, name) and reads its output.
+  // A testscope killed by a signal has exit_code -1.
+  Result wait_testscope(pid_t pid, const std::string& name) {
     Result r;
-    if (rc != 0) return r;
-    if (interrupt_after.count() > 0) {
-      std::this_thread::sleep_for(interrupt_after);
-      kill(pid, SIGINT);
-    }
     int status = 0;
     waitpid(pid, &status, 0);
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    r.out = slurp(dir_ / "stdout");
-    r.err = slurp(dir_ / "stderr");
+    r.out = slurp(dir_ / (name + "stdout"));
+    r.err = slurp(dir_ / (name + "stderr"));
     return r;
   }
 

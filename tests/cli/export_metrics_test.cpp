@@ -220,6 +220,10 @@ TEST_F(ExportMetricsTest, PromFilePassesPromtoolAndDashGoesToStandardOutput) {
   const Result dash = testscope({"export", "out", "--prom-file", "-"});
   ASSERT_EQ(dash.exit_code, 0) << dash.err;
   EXPECT_EQ(dash.out, text) << "the same text, on standard output";
+  // The summary line the docs promise, on standard error (issue 14).
+  EXPECT_NE(dash.err.find("testscope export: "), std::string::npos) << dash.err;
+  EXPECT_NE(dash.err.find(" series ("), std::string::npos) << dash.err;
+  EXPECT_NE(dash.err.find("written to standard output"), std::string::npos) << dash.err;
 
   // Missing folders are made; a path under a regular file cannot be written.
   const Result nested = testscope({"export", "out", "--prom-file", "new/folder/run.prom"});

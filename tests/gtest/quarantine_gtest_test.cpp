@@ -132,5 +132,38 @@ TEST_F(QuarantineGtestTest, TheFileBesideTheProgramIsFoundWithoutAFlag) {
   EXPECT_NE(r.out.find("[QUARANTINED] Fixture.FailsTwice"), std::string::npos);
 }
 
+// ctest runs each program in its build folder: the file at the repository's root, above it,
+// is found from the current folder (issue 14, item 13), or from the program's folder.
+TEST_F(QuarantineGtestTest, UnderCtestTheFileAtTheRepositoryRootIsFound) {
+  const fs::path repo = dir() / "repo";
+  fs::create_directories(repo / ".git");
+  fs::create_directories(repo / "build/tests/gtest");
+  std::ofstream(repo / "testscope-quarantine.toml") << entry("Fixture.FailsTwice", "run");
+  const fs::path cwd = fs::current_path();
+  fs::current_path(repo / "build/tests/gtest");
+  const auto from_build_folder = run("Fixture.FailsTwice", {});
+  fs::current_path(dir());  // outside the repository: only the program's folder leads to the file
+  const fs::path program = repo / "build/tests/gtest/fixture_program";
+  fs::copy_file(FIXTURE_PROGRAM, program);
+  const auto from_program_folder = run("Fixture.FailsTwice", {}, program.string());
+  fs::current_path(cwd);
+  EXPECT_EQ(from_build_folder.exit_code, 0) << from_build_folder.out << from_build_folder.err;
+  EXPECT_NE(from_build_folder.out.find("[QUARANTINED] Fixture.FailsTwice"), std::string::npos);
+  EXPECT_EQ(from_program_folder.exit_code, 0) << from_program_folder.out << from_program_folder.err;
+}
+
+// A file above the repository's root belongs to something else: it does not apply.
+TEST_F(QuarantineGtestTest, TheSearchStopsAtTheRepositoryRoot) {
+  fs::create_directories(dir() / "repo/.git");
+  fs::create_directories(dir() / "repo/build");
+  std::ofstream(dir() / "testscope-quarantine.toml") << entry("Fixture.FailsTwice", "run");
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir() / "repo/build");
+  const auto r = run("Fixture.FailsTwice", {});
+  fs::current_path(cwd);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out.find("[QUARANTINED]"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace testscope

@@ -456,6 +456,11 @@ class ExportTest(unittest.TestCase):
         bad_env = self.export(ARGS.small_tree, "--otlp", env={"OTEL_EXPORTER_OTLP_ENDPOINT": "localhost:4318"})
         self.assertEqual(bad_env.returncode, 2)
         self.assertIn("OTEL_EXPORTER_OTLP_ENDPOINT", bad_env.stderr)
+        # A URL libcurl cannot parse is a usage error, not an unreachable endpoint (issue 14).
+        for url in ("http://[::1", "http://host:99999", "http://[::1]x"):
+            malformed = self.export(ARGS.small_tree, "--otlp", url)
+            self.assertEqual(malformed.returncode, 2, url + ": " + malformed.stderr)
+            self.assertIn("is not a valid URL", malformed.stderr)
         with tempfile.TemporaryDirectory() as tmp:
             self.assertEqual(self.export(tmp, "--otlp", "http://127.0.0.1:9").returncode, 2)  # no execution
             self.assertEqual(self.export(os.path.join(tmp, "missing"), "--otlp").returncode, 2)

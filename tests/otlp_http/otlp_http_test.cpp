@@ -123,6 +123,9 @@ TEST(ExporterConfig, UnusableEndpointIsAnError) {
   EXPECT_EQ(check_endpoint_url("https://:4318/"), "has no host");
   EXPECT_EQ(check_endpoint_url("HTTP://[::1]:4318"), "");
   EXPECT_EQ(check_endpoint_url("http://h/a b"), "holds white space or control characters");
+  // What libcurl refuses is refused here, before anything is sent (issue 14).
+  EXPECT_EQ(check_endpoint_url("http://[::1").rfind("is not a valid URL (", 0), 0U);
+  EXPECT_EQ(check_endpoint_url("http://h:99999/").rfind("is not a valid URL (", 0), 0U);
 }
 
 TEST(ExporterConfig, SignalUrlJoinsWithOneSlash) {

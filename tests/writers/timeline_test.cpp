@@ -176,17 +176,47 @@ TEST(Timeline, ColorOnHasAnsiEscapesOffHasNone) {
   EXPECT_EQ(stripped, plain);
 }
 
-TEST(Timeline, MaxLinesTruncates) {
+TEST(Timeline, MaxLinesTruncatesKeepingTheFailure) {
   TimelineOptions options;
   options.max_lines = 3;
   const std::string text = format_timeline(golden_record(), options);
-  EXPECT_NE(text.find("more lines; the whole trace is in trace.chrome.json"), std::string::npos) << text;
   EXPECT_NE(text.find("PromoRace.RacyApply"), std::string::npos);
-  EXPECT_NE(text.find("setup"), std::string::npos);
+  EXPECT_NE(text.find("failure at promo_tests.cpp:83"), std::string::npos) << text;
+  EXPECT_NE(text.find("Which is: 2"), std::string::npos) << text;
   EXPECT_EQ(text.find("verify"), std::string::npos) << text;
+  EXPECT_NE(text.find("lines left out (failures and the spans around them kept); write artifacts"),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("8 spans, 2 threads, 1 unfinished, 0 dropped records"), std::string::npos) << text;
   const std::string full = format_timeline(golden_record(), TimelineOptions{});
-  EXPECT_EQ(full.find("more lines"), std::string::npos);
+  EXPECT_EQ(full.find("left out"), std::string::npos);
+}
+
+// A busy test (issue 14): 500 spans before its assertion failed. The cut at 200 lines hid the
+// failure; now the failure, the spans it is under and the ones around it are shown, the cut
+// is marked where it is, and the footer says where the whole timeline is.
+TEST(Timeline, ABusyTestsFailureSurvivesTheCut) {
+  TestRecord record = golden_record();
+  SpanData& root = record.spans.front();
+  for (std::uint64_t id = 0; id < 500; ++id) {
+    record.spans.push_back(span(0x10000 + id, root.span_id, "busy_" + std::to_string(id), 0,
+                                static_cast<std::int64_t>(id), static_cast<std::int64_t>(id) + 1));
+  }
+  record.spans.push_back(span(0x20000, 0x100, "just_before_the_failure", 0, 11 * kMs - 10, 11 * kMs - 5));
+  TimelineOptions options;
+  options.artifacts_dir = "out/tests/PromoRace.RacyApply";
+  const std::string text = format_timeline(record, options);
+  EXPECT_NE(text.find("failure at promo_tests.cpp:83"), std::string::npos);
+  EXPECT_NE(text.find("Which is: 2"), std::string::npos);
+  EXPECT_NE(text.find("just_before_the_failure"), std::string::npos) << text;
+  EXPECT_NE(text.find("busy_0\n"), std::string::npos);  // the top is still there
+  EXPECT_EQ(text.find("busy_400\n"), std::string::npos);
+  EXPECT_NE(text.find("lines left out\n"), std::string::npos) << text;  // a gap marked in place
+  EXPECT_NE(text.find("the whole timeline: out/tests/PromoRace.RacyApply/trace.chrome.json"),
+            std::string::npos);
+  std::size_t lines = 0;
+  for (const char c : text) lines += c == '\n' ? 1 : 0;
+  EXPECT_LT(lines, 200U + 30U) << "the header, gaps, metrics and footer beside the 200 lines";
 }
 
 // Recursion in the code under test nests spans as deep as it goes; a corrupt recovered
