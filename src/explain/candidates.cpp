@@ -73,10 +73,11 @@ class Collector {
   }
   bool failing(std::size_t e) const { return ev_.failing[e] != 0; }
 
-  // Present in at least half of each group: enough to compare orders and durations.
+  // Present in a tenth of each group, and twice at least: enough to compare orders and
+  // durations (where it did not run, they cannot be told and the counts say "of N").
   bool common(std::size_t op) const {
-    return 2 * present_failing_[op] >= failing_count_ && 2 * present_passing_[op] >= passing_count_ &&
-           present_failing_[op] > 0 && present_passing_[op] > 0;
+    return 10 * present_failing_[op] >= failing_count_ && 10 * present_passing_[op] >= passing_count_ &&
+           present_failing_[op] >= 2 && present_passing_[op] >= 2;
   }
 
   // Keeps a counted candidate if it could be significant at all (Tarone: the rest cannot
