@@ -144,6 +144,8 @@ class Explainer {
     if (kind_priority(a.kind) != kind_priority(b.kind)) return kind_priority(a.kind) < kind_priority(b.kind);
     if (form_rank(a) != form_rank(b)) return form_rank(a) < form_rank(b);
     if (x.negated != y.negated && a.kind != CandidateKind::kOrder) return !x.negated;
+    // A span inside another says where more precisely: the read, not the request around it.
+    if (depth(a) != depth(b)) return depth(a) > depth(b);
     if (x.decisive != y.decisive) return x.decisive < y.decisive;
     return x.raw < y.raw;
   }
@@ -153,8 +155,17 @@ class Explainer {
     const RawCandidate& a = raw_[x.raw];
     const RawCandidate& b = raw_[y.raw];
     if (a.log10_p != b.log10_p) return a.log10_p < b.log10_p;
+    if (is_order(a.kind) && is_order(b.kind) && depth(a) != depth(b)) return depth(a) > depth(b);
     if (x.decisive != y.decisive) return x.decisive < y.decisive;
     return better_statement(x, y);
+  }
+
+  // How deep in the span tree the candidate's operations are, together.
+  int depth(const RawCandidate& c) const {
+    if (c.kind == CandidateKind::kMetric) return 0;
+    int d = alignment_.paths[alignment_.operations[c.a].path].depth;
+    if (is_order(c.kind)) d += alignment_.paths[alignment_.operations[c.b].path].depth;
+    return d;
   }
 
   static bool is_order(CandidateKind kind) { return kind == CandidateKind::kOrder || kind == CandidateKind::kOverlap; }

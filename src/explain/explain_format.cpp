@@ -57,7 +57,8 @@ void explained_text(std::string& out, const TestExplanation& t, const std::strin
   out += fmt::format("    {} (Fisher's exact test p = {}; significant below {}: 5% over {} candidates)\n", counts_text(top),
                      p_text(top.log10_p), p_text(t.threshold_log10_p), t.candidates);
   for (const std::string& s : top.support) out += fmt::format("    {}\n", s);
-  if (top.folded > 0) out += fmt::format("    ({} more candidates hold in exactly the same executions)\n", top.folded);
+  if (top.folded == 1) out += "    (1 more candidate holds in exactly the same executions)\n";
+  if (top.folded > 1) out += fmt::format("    ({} more candidates hold in exactly the same executions)\n", top.folded);
   if (t.explanations.size() > 1) {
     out += "  Also different in failing executions:\n";
     for (std::size_t i = 1; i < t.explanations.size(); ++i) {
