@@ -27,7 +27,7 @@ std::string verdicts_json(const Verdicts& verdicts) {
                          {"duration_ns", f.duration_ns},
                          {"message", f.message}});
     }
-    tests.push_back(
+    ordered_json test =
         {{"name", v.name},
          {"kind", v.kind},
          {"id", v.id},
@@ -44,7 +44,16 @@ std::string verdicts_json(const Verdicts& verdicts) {
          {"mean_duration_ns", v.runs > 0 ? v.total_duration_ns / v.runs : 0},
          {"example_artifacts", v.example_artifacts},
          {"quarantine", v.quarantine.empty() ? ordered_json() : ordered_json(v.quarantine)},
-         {"failing", failing}});
+         {"failing", failing}};
+    if (v.explanation) {  // only when explained: files of runs without explain stay as they were
+      const VerdictExplanation& x = *v.explanation;
+      test["explanation"] = {{"status", x.status},
+                             {"statement", x.statement},
+                             {"counts", x.counts},
+                             {"failing_example", x.failing_example},
+                             {"passing_example", x.passing_example}};
+    }
+    tests.push_back(std::move(test));
   }
   ordered_json problems = ordered_json::array();
   for (const Problem& p : verdicts.problems) {

@@ -78,6 +78,26 @@ std::pair<double, std::int64_t> order_spread(const std::vector<std::vector<Threa
   return {entropy, median};
 }
 
+// "client-1" -> "client", "user-u2" -> "user", "worker7" -> "worker", "reader" -> "reader": the
+// name without a last part that holds a digit.
+std::string name_stem(const std::string& name) {
+  auto separator = [](char c) { return c == '-' || c == '_' || c == '.' || c == ' ' || c == '/' || c == ':' || c == '#'; };
+  const auto cut = std::find_if(name.rbegin(), name.rend(), separator);
+  const std::size_t start = cut == name.rend() ? 0 : static_cast<std::size_t>(name.rend() - cut);
+  const std::string last = name.substr(start);
+  if (std::none_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; })) return name;
+  if (start > 0) return name.substr(0, start - 1);
+  std::string stem = name;
+  while (!stem.empty() && stem.back() >= '0' && stem.back() <= '9') stem.pop_back();
+  return stem;
+}
+
+std::string spans_key(const std::vector<StringId>& names) {
+  std::string key = "spans:";
+  for (const StringId n : names) key += std::to_string(n) + ",";
+  return key;
+}
+
 class Aligner {
  public:
   Aligner(const std::vector<const ExecutionTrace*>& traces, const StringPool& pool) : traces_(traces), pool_(pool) {
@@ -99,7 +119,7 @@ class Aligner {
 
  private:
   void find_shapes() {
-    std::map<std::vector<StringId>, int> shape_ids;
+    std::map<std::string, int> shape_ids;
     facts_.resize(traces_.size());
     for (std::size_t e = 0; e < traces_.size(); ++e) {
       facts_[e] = thread_facts(*traces_[e]);
@@ -107,14 +127,22 @@ class Aligner {
       for (std::size_t t = 0; t < facts_[e].size(); ++t) {
         ThreadFacts& f = facts_[e][t];
         if (f.top.empty()) continue;  // only the root's thread, or no span at all
-        std::vector<StringId> key;
-        key.reserve(f.top.size());
-        for (const auto& entry : f.top) key.push_back(entry.first);
+        const StringId name = traces_[e]->threads[t].name;
+        std::vector<StringId> top_names;
+        top_names.reserve(f.top.size());
+        for (const auto& entry : f.top) top_names.push_back(entry.first);
+        // Named threads: by the name without its number ("client-1", "client-2": "client"), so
+        // threads keep their shape when the race changes which spans they run; unnamed ones by
+        // the spans they run.
+        const std::string key = name != kNoString ? "name:" + name_stem(pool_.text(name)) : spans_key(top_names);
         auto [it, inserted] = shape_ids.try_emplace(key, static_cast<int>(a_.shapes.size()));
-        if (inserted) a_.shapes.push_back({key, {}, kNoString, 0});
+        if (inserted) a_.shapes.push_back({{}, {}, kNoString, 0});
         f.shape = it->second;
         ThreadShape& shape = a_.shapes[static_cast<std::size_t>(f.shape)];
-        const StringId name = traces_[e]->threads[t].name;
+        for (const StringId top : top_names) {
+          const auto at = std::lower_bound(shape.top_names.begin(), shape.top_names.end(), top);
+          if (at == shape.top_names.end() || *at != top) shape.top_names.insert(at, top);
+        }
         if (name != kNoString && std::find(shape.thread_names.begin(), shape.thread_names.end(), name) ==
                                      shape.thread_names.end()) {
           shape.thread_names.push_back(name);

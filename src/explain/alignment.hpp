@@ -1,8 +1,9 @@
 // Aligning the executions of one test: which thread of one execution is which thread of
 // another, and which span is the same operation (docs/explain.md, "Aligning executions").
 //
-// A thread's shape is the set of names of its top-level spans (those whose parent is on
-// another thread, or the test's root). Threads of one shape are interchangeable: each
+// A thread's shape is its name without its number ("client-1", "client-2": "client"), or for
+// an unnamed thread the set of names of its top-level spans (those whose parent is on another
+// thread, or the test's root). Threads of one shape are interchangeable: each
 // gets a role, its rank among them by when it began the role span, the top-level span
 // whose order among them varies most across executions (for two users racing, the
 // request, not the warm-up they always do in the same order). A thread whose name is
@@ -28,7 +29,7 @@ struct ThreadIdentity {
 
 // A set of interchangeable threads. Plain data.
 struct ThreadShape {
-  std::vector<StringId> top_names;    // sorted
+  std::vector<StringId> top_names;    // of all its threads, sorted
   std::vector<StringId> thread_names; // every name seen, sorted by text
   StringId role_span = kNoString;     // the top-level span that orders them
   int max_threads = 0;                // the most threads of this shape in one execution

@@ -230,8 +230,16 @@ class Explainer {
     // An order of operations that separates the groups well is the explanation, even when a
     // value it leads to (both read uses=0) separates them as well or better.
     constexpr double kOrderStrength = 0.5;
-    auto top = std::find_if(reps.begin(), reps.end(),
-                            [this](const Ranked& r) { return is_order(raw_[r.raw].kind) && r.strength >= kOrderStrength; });
+    // Among those, the ones that separate (nearly) best, then by p: a perfect separation over
+    // the executions where it can be told beats a looser one counted over more of them.
+    constexpr double kNearly = 0.05;
+    double strongest = 0;
+    for (const Ranked& r : reps) {
+      if (is_order(raw_[r.raw].kind)) strongest = std::max(strongest, r.strength);
+    }
+    auto top = std::find_if(reps.begin(), reps.end(), [&](const Ranked& r) {
+      return is_order(raw_[r.raw].kind) && r.strength >= kOrderStrength && r.strength >= strongest - kNearly;
+    });
     if (reps.empty()) {
       nothing_separates(out);
       return;

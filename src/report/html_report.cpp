@@ -233,33 +233,51 @@ json detail_json(const TestVerdict& v, const std::string& anchor, const analysis
   out["quarantine"] = v.quarantine;
   const bool is_test = v.kind == "test";
 
-  // The first failing run that left a trace, else the first failing run.
+  // With an explanation (docs/explain.md): the two executions it names. Otherwise the first
+  // failing run that left a trace, else the first failing run.
+  const analysis::VerdictExplanation* explained = v.explanation && !v.explanation->failing_example.empty()
+                                                      ? &*v.explanation
+                                                      : nullptr;
   const analysis::FailingAttempt* failing = v.failing.empty() ? nullptr : &v.failing.front();
   for (const analysis::FailingAttempt& attempt : v.failing) {
     std::error_code error;
-    if (is_test && fs::exists(tree.root / attempt.artifacts / artifact_files::kChromeTraceFile, error)) {
+    if (explained != nullptr ? attempt.artifacts == explained->failing_example
+                             : is_test && fs::exists(tree.root / attempt.artifacts / artifact_files::kChromeTraceFile, error)) {
       failing = &attempt;
       break;
     }
   }
-  // The first passing run of the same test.
+  // The first passing run of the same test (or the one the explanation names).
   const analysis::Execution* passing_execution = nullptr;
   const analysis::TestAttempt* passing = nullptr;
   for (const analysis::Execution& execution : tree.executions) {
     if (!is_test || passing != nullptr) break;
     for (const analysis::TestAttempt& attempt : execution.tests) {
-      if (attempt.full_name == v.name && attempt.outcome == "pass") {
+      const std::string artifacts = execution.dir.empty() ? "tests/" + attempt.id : execution.dir + "/tests/" + attempt.id;
+      if (attempt.full_name == v.name && attempt.outcome == "pass" &&
+          (explained == nullptr || artifacts == explained->passing_example)) {
         passing_execution = &execution;
         passing = &attempt;
         break;
       }
     }
   }
+  if (v.explanation) {
+    out["explanation"] = {{"statement", v.explanation->statement}, {"counts", v.explanation->counts}};
+  }
+  auto marks = [](const std::vector<std::pair<std::string, std::string>>& list) {
+    json marked = json::array();
+    for (const auto& [span_id, label] : list) marked.push_back(json::array({span_id, label}));
+    return marked;
+  };
 
   out["failing"] = failing == nullptr
                        ? json(nullptr)
                        : execution_json("failing", failing->execution, failing->outcome, failing->artifacts,
                                         failing->duration_ns, failing->message, is_test, tree, options);
+  if (explained != nullptr && failing != nullptr && failing->artifacts == explained->failing_example) {
+    out["failing"]["marked"] = marks(explained->failing_marks);
+  }
   std::optional<fs::path> passing_dir;
   if (passing != nullptr) {
     const std::string artifacts = passing_execution->dir.empty()
@@ -268,6 +286,7 @@ json detail_json(const TestVerdict& v, const std::string& anchor, const analysis
     passing_dir = tree.root / artifacts;
     out["passing"] = execution_json("passing", execution_name(passing_execution->dir), "pass", artifacts,
                                     passing->duration_ns, "", true, tree, options);
+    if (explained != nullptr) out["passing"]["marked"] = marks(explained->passing_marks);
   } else {
     out["passing"] = nullptr;
   }
