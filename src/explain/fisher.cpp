@@ -3,13 +3,20 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace testscope::explain {
 namespace {
 
-double log_choose(int n, int k) {
-  return std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0);
+// log(n!) for n up to the largest table seen on this thread: a lookup, not an lgamma call
+// (explain computes hundreds of thousands of these).
+double log_factorial(int n) {
+  thread_local std::vector<double> table{0.0};
+  while (static_cast<int>(table.size()) <= n) table.push_back(table.back() + std::log(static_cast<double>(table.size())));
+  return table[static_cast<std::size_t>(n)];
 }
+
+double log_choose(int n, int k) { return log_factorial(n) - log_factorial(k) - log_factorial(n - k); }
 
 }  // namespace
 
@@ -29,14 +36,17 @@ double fisher_log10_p(int a, int b, int c, int d) {
   // Tables as likely as the observed one count too; the tolerance absorbs rounding (as R's 1e-7).
   const double limit = observed + 1e-7;
   // log-sum-exp of the tables counted, scaled by the largest of them.
+  thread_local std::vector<double> counted;
+  counted.clear();
   double largest = -std::numeric_limits<double>::infinity();
   for (int x = low; x <= high; ++x) {
-    if (const double lp = log_p(x); lp <= limit) largest = std::max(largest, lp);
+    if (const double lp = log_p(x); lp <= limit) {
+      counted.push_back(lp);
+      largest = std::max(largest, lp);
+    }
   }
   double sum = 0;
-  for (int x = low; x <= high; ++x) {
-    if (const double lp = log_p(x); lp <= limit) sum += std::exp(lp - largest);
-  }
+  for (const double lp : counted) sum += std::exp(lp - largest);
   return std::min(0.0, (largest + std::log(sum)) / std::log(10.0));
 }
 
