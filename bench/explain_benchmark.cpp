@@ -52,7 +52,8 @@ void span(std::string& out, std::uint64_t id, std::uint64_t parent, const char* 
 // One execution's trace; returns whether it fails.
 bool write_trace(const fs::path& file, std::mt19937_64& rng) {
   std::uniform_int_distribution<int> jitter(-4000, 4000);
-  std::string out = R"({"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"testscope"},"spans":[)";
+  std::string out =
+      R"({"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"testscope"},"spans":[)";
   out += fmt::format(
       R"({{"traceId":"0123456789abcdef0123456789abcdef","spanId":"{:016x}","name":"{}","kind":1,"startTimeUnixNano":"{}",)"
       R"("endTimeUnixNano":"{}","attributes":[],"events":[],"status":{{}}}},)",
@@ -82,7 +83,7 @@ bool write_trace(const fs::path& file, std::mt19937_64& rng) {
 
 fs::path make_tree() {
   const char* tmp = std::getenv("TMPDIR");
-  const fs::path root = fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "testscope-explain-bench";
+  fs::path root = fs::path(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") / "testscope-explain-bench";
   if (fs::exists(root / "complete")) return root;
   fs::remove_all(root);
   std::mt19937_64 rng(12);

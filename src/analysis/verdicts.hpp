@@ -76,7 +76,7 @@ struct TestVerdict {
   std::string example_artifacts;  // one failing attempt's folder, else the last run's
   std::string
       quarantine;  // the quarantine entry of its last quarantined run (TestAttempt::quarantine); "" if none
-  std::vector<FailingAttempt> failing;  // in execution order
+  std::vector<FailingAttempt> failing;            // in execution order
   std::optional<VerdictExplanation> explanation;  // flaky tests, once explained
 };
 

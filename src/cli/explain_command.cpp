@@ -14,14 +14,17 @@ CLI::App* add_explain_command(CLI::App& app, ExplainCommandOptions& o) {
   explain->add_option("out", o.out, "The output folder of `testscope run` (or `merge`, or `replay`)")
       ->required()
       ->check(CLI::ExistingDirectory);
-  explain->add_option("tests", o.engine.tests, "Only these tests (full names or folder ids); default: every flaky test");
+  explain->add_option("tests", o.engine.tests,
+                      "Only these tests (full names or folder ids); default: every flaky test");
   explain->add_option("--top", o.engine.top, "How many candidates to show per test")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   explain->add_option("--format", o.format, "text for people, json for machines (docs/explain.md)")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
-  explain->add_option("-j,--jobs", o.engine.jobs, "Threads reading traces")->capture_default_str()->check(CLI::Range(1, 64));
+  explain->add_option("-j,--jobs", o.engine.jobs, "Threads reading traces")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   return explain;
 }
 

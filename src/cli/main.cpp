@@ -1,5 +1,5 @@
-// The testscope command: `run`, `replay`, `report`, `explain`, `merge`, `export`, `check` and `quarantine`, one
-// file each. Exit codes in the help footer below.
+// The testscope command: `run`, `replay`, `report`, `explain`, `merge`, `export`, `check` and `quarantine`,
+// one file each. Exit codes in the help footer below.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -57,11 +57,11 @@ int testscope_main(int argc, char** argv) {
       std::string(argv[1]) != "merge" && std::string(argv[1]) != "quarantine" &&
       std::string(argv[1]) != "export" && std::string(argv[1]) != "check" &&
       std::string(argv[1]) != "replay" && std::string(argv[1]) != "explain") {
-    std::fprintf(
-        stderr,
-        "testscope: unknown command '%s' (commands: run, replay, report, explain, merge, quarantine, export, check; "
-        "see --help)\n",
-        argv[1]);
+    std::fprintf(stderr,
+                 "testscope: unknown command '%s' (commands: run, replay, report, explain, merge, "
+                 "quarantine, export, check; "
+                 "see --help)\n",
+                 argv[1]);
     return 2;
   }
   try {

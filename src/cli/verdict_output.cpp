@@ -33,8 +33,9 @@ std::vector<std::pair<std::string, std::string>> marks(const explain::Candidate&
     const explain::OperationRef& op = c.operations[i];
     const std::string& id = failing ? op.failing_span_id : op.passing_span_id;
     if (id.empty()) continue;
-    out.emplace_back(id, c.operations.size() == 1 ? std::string("[*]")
-                                                  : fmt::format("[{}{}]", i + 1, op.edge.empty() ? "" : " " + op.edge));
+    out.emplace_back(id, c.operations.size() == 1
+                             ? std::string("[*]")
+                             : fmt::format("[{}{}]", i + 1, op.edge.empty() ? "" : " " + op.edge));
   }
   return out;
 }
@@ -42,13 +43,15 @@ std::vector<std::pair<std::string, std::string>> marks(const explain::Candidate&
 }  // namespace
 
 void attach_explanations(const analysis::ArtifactTree& tree, analysis::Verdicts& verdicts) {
-  const bool any_flaky = std::any_of(verdicts.tests.begin(), verdicts.tests.end(),
-                                     [](const analysis::TestVerdict& v) { return v.verdict == analysis::Verdict::kFlaky; });
+  const bool any_flaky =
+      std::any_of(verdicts.tests.begin(), verdicts.tests.end(),
+                  [](const analysis::TestVerdict& v) { return v.verdict == analysis::Verdict::kFlaky; });
   if (!any_flaky) return;
   const explain::ExplainResult result = explain::explain_tree(tree, {});
   for (const explain::TestExplanation& t : result.tests) {
-    auto v = std::find_if(verdicts.tests.begin(), verdicts.tests.end(),
-                          [&t](const analysis::TestVerdict& x) { return x.kind == "test" && x.name == t.name; });
+    auto v = std::find_if(verdicts.tests.begin(), verdicts.tests.end(), [&t](const analysis::TestVerdict& x) {
+      return x.kind == "test" && x.name == t.name;
+    });
     if (v == verdicts.tests.end() || t.status == "not_flaky") continue;
     analysis::VerdictExplanation x;
     x.status = t.status;
@@ -56,8 +59,8 @@ void attach_explanations(const analysis::ArtifactTree& tree, analysis::Verdicts&
     if (!t.explanations.empty() && (t.status == "explained" || t.status == "not_ordering")) {
       const explain::Candidate& top = t.explanations.front();
       x.statement = top.statement;
-      x.counts = fmt::format("in {} of {} failing executions, {} of {} passing", top.failing_holds, top.failing_total,
-                             top.passing_holds, top.passing_total);
+      x.counts = fmt::format("in {} of {} failing executions, {} of {} passing", top.failing_holds,
+                             top.failing_total, top.passing_holds, top.passing_total);
       x.failing_example = t.failing_example;
       x.passing_example = t.passing_example;
       x.failing_marks = marks(top, true);

@@ -21,7 +21,8 @@ std::vector<ThreadFacts> thread_facts(const ExecutionTrace& trace) {
     const SpanRecord& span = trace.spans[i];
     ThreadFacts& f = facts[span.thread];
     f.first_begin = std::min(f.first_begin, span.begin);
-    const bool top = span.parent <= 0 || trace.spans[static_cast<std::size_t>(span.parent)].thread != span.thread;
+    const bool top =
+        span.parent <= 0 || trace.spans[static_cast<std::size_t>(span.parent)].thread != span.thread;
     if (!top) continue;
     auto it = std::lower_bound(f.top.begin(), f.top.end(), span.name,
                                [](const auto& entry, StringId name) { return entry.first < name; });
@@ -72,7 +73,8 @@ std::pair<double, std::int64_t> order_spread(const std::vector<std::vector<Threa
   }
   std::int64_t median = kNeverEnded;
   if (!begins.empty()) {
-    std::nth_element(begins.begin(), begins.begin() + static_cast<std::ptrdiff_t>(begins.size() / 2), begins.end());
+    std::nth_element(begins.begin(), begins.begin() + static_cast<std::ptrdiff_t>(begins.size() / 2),
+                     begins.end());
     median = begins[begins.size() / 2];
   }
   return {entropy, median};
@@ -81,7 +83,9 @@ std::pair<double, std::int64_t> order_spread(const std::vector<std::vector<Threa
 // "client-1" -> "client", "user-u2" -> "user", "worker7" -> "worker", "reader" -> "reader": the
 // name without a last part that holds a digit.
 std::string name_stem(const std::string& name) {
-  auto separator = [](char c) { return c == '-' || c == '_' || c == '.' || c == ' ' || c == '/' || c == ':' || c == '#'; };
+  auto separator = [](char c) {
+    return c == '-' || c == '_' || c == '.' || c == ' ' || c == '/' || c == ':' || c == '#';
+  };
   const auto cut = std::find_if(name.rbegin(), name.rend(), separator);
   const std::size_t start = cut == name.rend() ? 0 : static_cast<std::size_t>(name.rend() - cut);
   const std::string last = name.substr(start);
@@ -100,7 +104,8 @@ std::string spans_key(const std::vector<StringId>& names) {
 
 class Aligner {
  public:
-  Aligner(const std::vector<const ExecutionTrace*>& traces, const StringPool& pool) : traces_(traces), pool_(pool) {
+  Aligner(const std::vector<const ExecutionTrace*>& traces, const StringPool& pool)
+      : traces_(traces), pool_(pool) {
     a_.executions = traces.size();
     a_.paths.push_back({0, kNoString, 0});
   }
@@ -119,41 +124,47 @@ class Aligner {
 
  private:
   void find_shapes() {
-    std::map<std::string, int> shape_ids;
     facts_.resize(traces_.size());
     for (std::size_t e = 0; e < traces_.size(); ++e) {
       facts_[e] = thread_facts(*traces_[e]);
       std::map<int, int> per_shape;
       for (std::size_t t = 0; t < facts_[e].size(); ++t) {
-        ThreadFacts& f = facts_[e][t];
-        if (f.top.empty()) continue;  // only the root's thread, or no span at all
-        const StringId name = traces_[e]->threads[t].name;
-        std::vector<StringId> top_names;
-        top_names.reserve(f.top.size());
-        for (const auto& entry : f.top) top_names.push_back(entry.first);
-        // Named threads: by the name without its number ("client-1", "client-2": "client"), so
-        // threads keep their shape when the race changes which spans they run; unnamed ones by
-        // the spans they run.
-        const std::string key = name != kNoString ? "name:" + name_stem(pool_.text(name)) : spans_key(top_names);
-        auto [it, inserted] = shape_ids.try_emplace(key, static_cast<int>(a_.shapes.size()));
-        if (inserted) a_.shapes.push_back({{}, {}, kNoString, 0});
-        f.shape = it->second;
-        ThreadShape& shape = a_.shapes[static_cast<std::size_t>(f.shape)];
-        for (const StringId top : top_names) {
-          const auto at = std::lower_bound(shape.top_names.begin(), shape.top_names.end(), top);
-          if (at == shape.top_names.end() || *at != top) shape.top_names.insert(at, top);
-        }
-        if (name != kNoString && std::find(shape.thread_names.begin(), shape.thread_names.end(), name) ==
-                                     shape.thread_names.end()) {
-          shape.thread_names.push_back(name);
-        }
-        shape.max_threads = std::max(shape.max_threads, ++per_shape[f.shape]);
+        if (facts_[e][t].top.empty()) continue;  // only the root's thread, or no span at all
+        const int shape = shape_of(e, t);
+        ThreadShape& s = a_.shapes[static_cast<std::size_t>(shape)];
+        s.max_threads = std::max(s.max_threads, ++per_shape[shape]);
       }
     }
     for (ThreadShape& shape : a_.shapes) {
       std::sort(shape.thread_names.begin(), shape.thread_names.end(),
                 [this](StringId x, StringId y) { return pool_.text(x) < pool_.text(y); });
     }
+  }
+
+  // Thread t of execution e into its shape (made when new), which learns its names and spans.
+  int shape_of(std::size_t e, std::size_t t) {
+    ThreadFacts& f = facts_[e][t];
+    const StringId name = traces_[e]->threads[t].name;
+    std::vector<StringId> top_names;
+    top_names.reserve(f.top.size());
+    for (const auto& entry : f.top) top_names.push_back(entry.first);
+    // Named threads: by the name without its number ("client-1", "client-2": "client"), so
+    // threads keep their shape when the race changes which spans they run; unnamed ones by
+    // the spans they run.
+    const std::string key = name != kNoString ? "name:" + name_stem(pool_.text(name)) : spans_key(top_names);
+    auto [it, inserted] = shape_ids_.try_emplace(key, static_cast<int>(a_.shapes.size()));
+    if (inserted) a_.shapes.push_back({{}, {}, kNoString, 0});
+    f.shape = it->second;
+    ThreadShape& shape = a_.shapes[static_cast<std::size_t>(f.shape)];
+    for (const StringId top : top_names) {
+      const auto at = std::lower_bound(shape.top_names.begin(), shape.top_names.end(), top);
+      if (at == shape.top_names.end() || *at != top) shape.top_names.insert(at, top);
+    }
+    if (name != kNoString &&
+        std::find(shape.thread_names.begin(), shape.thread_names.end(), name) == shape.thread_names.end()) {
+      shape.thread_names.push_back(name);
+    }
+    return f.shape;
   }
 
   void choose_role_spans() {
@@ -166,7 +177,8 @@ class Aligner {
       for (const StringId name : shape.top_names) {
         const auto [entropy, median] = order_spread(facts_, traces_, static_cast<int>(s), name);
         // Clearly more varied wins; about as varied: the one that begins earlier.
-        if (entropy > best_entropy + 1e-9 || (std::fabs(entropy - best_entropy) <= 1e-9 && median < best_median)) {
+        if (entropy > best_entropy + 1e-9 ||
+            (std::fabs(entropy - best_entropy) <= 1e-9 && median < best_median)) {
           best_entropy = entropy;
           best_median = median;
           shape.role_span = name;
@@ -199,15 +211,18 @@ class Aligner {
     }
     for (std::size_t t = 0; t < trace.threads.size(); ++t) {
       const StringId name = trace.threads[t].name;
-      const bool unique = name != kNoString && std::count_if(trace.threads.begin(), trace.threads.end(),
-                                                             [name](const ThreadRecord& r) { return r.name == name; }) == 1;
+      const bool unique =
+          name != kNoString && std::count_if(trace.threads.begin(), trace.threads.end(),
+                                             [name](const ThreadRecord& r) { return r.name == name; }) == 1;
       if (unique) ids[t].first = identity_id({false, name, -1, 0});
     }
     for (auto& [shape, members] : by_shape) {
       std::sort(members.begin(), members.end());
       for (std::size_t rank = 0; rank < members.size(); ++rank) {
         const std::size_t t = members[rank].second;
-        if (members.size() >= 2 || ids[t].first < 0) ids[t].second = identity_id({true, kNoString, shape, static_cast<int>(rank)});
+        if (members.size() >= 2 || ids[t].first < 0) {
+          ids[t].second = identity_id({true, kNoString, shape, static_cast<int>(rank)});
+        }
       }
     }
     return ids;
@@ -221,7 +236,8 @@ class Aligner {
   }
 
   std::uint32_t operation_id(int identity, std::uint32_t path, int occurrence, StringId name) {
-    const std::uint64_t key = (static_cast<std::uint64_t>(identity) << 44U) | (static_cast<std::uint64_t>(path) << 20U) |
+    const std::uint64_t key = (static_cast<std::uint64_t>(identity) << 44U) |
+                              (static_cast<std::uint64_t>(path) << 20U) |
                               static_cast<std::uint64_t>(occurrence);
     auto [it, inserted] = op_ids_.try_emplace(key, static_cast<std::uint32_t>(a_.operations.size()));
     if (inserted) a_.operations.push_back({identity, path, occurrence, name});
@@ -244,8 +260,9 @@ class Aligner {
         j = trace.spans[static_cast<std::size_t>(j)].parent;
       }
       std::uint32_t parent_path = j > 0 ? paths[static_cast<std::size_t>(j)] : 0;
-      for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-        const auto k = static_cast<std::size_t>(*it);
+      std::reverse(chain.begin(), chain.end());
+      for (const std::int32_t link : chain) {
+        const auto k = static_cast<std::size_t>(link);
         paths[k] = path_id(parent_path, trace.spans[k].name);
         done[k] = 1;
         parent_path = paths[k];
@@ -276,6 +293,7 @@ class Aligner {
   const StringPool& pool_;
   Alignment a_;
   std::vector<std::vector<ThreadFacts>> facts_;
+  std::map<std::string, int> shape_ids_;
   std::unordered_map<std::uint64_t, int> identity_ids_;
   std::unordered_map<std::uint64_t, std::uint32_t> path_ids_;
   std::unordered_map<std::uint64_t, std::uint32_t> op_ids_;
@@ -287,9 +305,10 @@ std::string Alignment::path_text(std::uint32_t path, const StringPool& pool) con
   std::vector<std::uint32_t> chain;
   for (std::uint32_t p = path; p != 0; p = paths[p].parent) chain.push_back(p);
   std::string text;
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+  std::reverse(chain.begin(), chain.end());
+  for (const std::uint32_t p : chain) {
     if (!text.empty()) text += '/';
-    text += pool.text(paths[*it].name);
+    text += pool.text(paths[p].name);
   }
   return text;
 }

@@ -29,10 +29,10 @@ struct ThreadIdentity {
 
 // A set of interchangeable threads. Plain data.
 struct ThreadShape {
-  std::vector<StringId> top_names;    // of all its threads, sorted
-  std::vector<StringId> thread_names; // every name seen, sorted by text
-  StringId role_span = kNoString;     // the top-level span that orders them
-  int max_threads = 0;                // the most threads of this shape in one execution
+  std::vector<StringId> top_names;     // of all its threads, sorted
+  std::vector<StringId> thread_names;  // every name seen, sorted by text
+  StringId role_span = kNoString;      // the top-level span that orders them
+  int max_threads = 0;                 // the most threads of this shape in one execution
 };
 
 // One operation. Plain data.

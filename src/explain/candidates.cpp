@@ -15,7 +15,8 @@ namespace {
 class FisherCache {
  public:
   double log10_p(int a, int b, int c, int d) {
-    const std::uint64_t key = (static_cast<std::uint64_t>(a) << 48U) | (static_cast<std::uint64_t>(b) << 32U) |
+    const std::uint64_t key = (static_cast<std::uint64_t>(a) << 48U) |
+                              (static_cast<std::uint64_t>(b) << 32U) |
                               (static_cast<std::uint64_t>(c) << 16U) | static_cast<std::uint64_t>(d);
     auto [it, inserted] = cache_.try_emplace(key, 0.0);
     if (inserted) it->second = fisher_log10_p(a, b, c, d);
@@ -147,8 +148,10 @@ class Collector {
     return tx < ty;
   }
 
-  static constexpr std::array<std::pair<Edge, Edge>, 4> kForms{
-      {{Edge::kEnd, Edge::kBegin}, {Edge::kBegin, Edge::kEnd}, {Edge::kBegin, Edge::kBegin}, {Edge::kEnd, Edge::kEnd}}};
+  static constexpr std::array<std::pair<Edge, Edge>, 4> kForms{{{Edge::kEnd, Edge::kBegin},
+                                                                {Edge::kBegin, Edge::kEnd},
+                                                                {Edge::kBegin, Edge::kBegin},
+                                                                {Edge::kEnd, Edge::kEnd}}};
 
   // Whether any order between x and y differs between executions of the sample.
   static bool varies(const Columns& x, const Columns& y, const std::vector<std::size_t>& sampled) {
@@ -168,9 +171,11 @@ class Collector {
     for (std::size_t e = 0; e < executions_; ++e) {
       const bool told = x.thread[e] >= 0 && y.thread[e] >= 0 && x.thread[e] != y.thread[e];
       for (std::size_t f = 0; f < kForms.size(); ++f) {
-        tallies[f].add(e, failing(e), told ? static_cast<int>(before(x, kForms[f].first, y, kForms[f].second, e)) : -1);
+        tallies[f].add(e, failing(e),
+                       told ? static_cast<int>(before(x, kForms[f].first, y, kForms[f].second, e)) : -1);
       }
-      overlap.add(e, failing(e), told ? static_cast<int>(x.begin[e] < y.end[e] && y.begin[e] < x.end[e]) : -1);
+      overlap.add(e, failing(e),
+                  told ? static_cast<int>(x.begin[e] < y.end[e] && y.begin[e] < x.end[e]) : -1);
     }
     for (std::size_t f = 0; f < kForms.size(); ++f) {
       RawCandidate c;
@@ -232,7 +237,8 @@ class Collector {
   // ---- attributes, events, presence, errors, durations of each operation
 
   // Candidates "value == v" for the values of one key (kNoString: cannot be told).
-  void values(CandidateKind kind, std::uint32_t op, StringId key, StringId field, const std::vector<StringId>& per_execution) {
+  void values(CandidateKind kind, std::uint32_t op, StringId key, StringId field,
+              const std::vector<StringId>& per_execution) {
     std::map<StringId, int> counts;
     for (const StringId v : per_execution) {
       if (v != kNoString) ++counts[v];
@@ -294,36 +300,40 @@ class Collector {
       const std::int32_t s = ev_.alignment->span(op, e);
       if (s < 0) continue;
       const ExecutionTrace& t = *(*ev_.traces)[e];
-      for (std::uint32_t k = event_begin_[e][static_cast<std::size_t>(s)]; k < event_begin_[e][static_cast<std::size_t>(s) + 1]; ++k) {
+      for (std::uint32_t k = event_begin_[e][static_cast<std::size_t>(s)];
+           k < event_begin_[e][static_cast<std::size_t>(s) + 1]; ++k) {
         const std::uint32_t index = event_order_[e][k];
         auto [it, inserted] = first.try_emplace(t.events[index].name, executions_, -1);
         if (it->second[e] < 0) it->second[e] = static_cast<std::int32_t>(index);
       }
     }
-    for (const auto& [name, per_execution] : first) {
-      RawCandidate c;
-      c.kind = CandidateKind::kEvent;
-      c.a = op;
-      c.key = name;
-      std::map<StringId, std::vector<StringId>> fields;
+    for (const auto& [name, per_execution] : first) event_candidates(op, name, per_execution);
+  }
+
+  // "A recorded event E" and "A's event E had f=v", from the first such event per execution.
+  void event_candidates(std::uint32_t op, StringId name, const std::vector<std::int32_t>& per_execution) {
+    RawCandidate c;
+    c.kind = CandidateKind::kEvent;
+    c.a = op;
+    c.key = name;
+    std::map<StringId, std::vector<StringId>> fields;
+    for (std::size_t e = 0; e < executions_; ++e) {
+      const bool ran = ev_.alignment->span(op, e) >= 0;
+      c.tally.add(e, failing(e), ran ? static_cast<int>(per_execution[e] >= 0) : -1);
+      if (per_execution[e] < 0) continue;
+      const ExecutionTrace& t = *(*ev_.traces)[e];
+      const EventRecord& event = t.events[static_cast<std::size_t>(per_execution[e])];
+      for (std::uint32_t k = 0; k < event.attribute_count; ++k) {
+        const Attribute& field = t.attributes[event.attribute_begin + k];
+        fields.try_emplace(field.key, executions_, kNoString).first->second[e] = field.value;
+      }
+    }
+    keep(c);
+    for (auto& [field, per_field] : fields) {
       for (std::size_t e = 0; e < executions_; ++e) {
-        const bool ran = ev_.alignment->span(op, e) >= 0;
-        c.tally.add(e, failing(e), ran ? static_cast<int>(per_execution[e] >= 0) : -1);
-        if (per_execution[e] < 0) continue;
-        const ExecutionTrace& t = *(*ev_.traces)[e];
-        const EventRecord& event = t.events[static_cast<std::size_t>(per_execution[e])];
-        for (std::uint32_t k = 0; k < event.attribute_count; ++k) {
-          const Attribute& field = t.attributes[event.attribute_begin + k];
-          fields.try_emplace(field.key, executions_, kNoString).first->second[e] = field.value;
-        }
+        if (per_execution[e] >= 0 && per_field[e] == kNoString) per_field[e] = kAbsentValue;
       }
-      keep(c);
-      for (auto& [field, per_field] : fields) {
-        for (std::size_t e = 0; e < executions_; ++e) {
-          if (per_execution[e] >= 0 && per_field[e] == kNoString) per_field[e] = kAbsentValue;
-        }
-        values(CandidateKind::kEvent, op, name, field, per_field);
-      }
+      values(CandidateKind::kEvent, op, name, field, per_field);
     }
   }
 
@@ -373,7 +383,9 @@ class Collector {
       c.kind = CandidateKind::kDuration;
       c.a = op;
       c.threshold = threshold;
-      for (std::size_t e = 0; e < executions_; ++e) c.tally.add(e, failing(e), d[e] < 0 ? -1 : static_cast<int>(d[e] > threshold));
+      for (std::size_t e = 0; e < executions_; ++e) {
+        c.tally.add(e, failing(e), d[e] < 0 ? -1 : static_cast<int>(d[e] > threshold));
+      }
       keep(c);
     }
   }
@@ -392,9 +404,13 @@ class Collector {
   void metrics() {
     std::map<StringId, std::vector<StringId>> series;
     for (std::size_t e = 0; e < executions_; ++e) {
-      for (const MetricRecord& m : (*ev_.traces)[e]->metrics) series.try_emplace(m.series, executions_, kAbsentValue).first->second[e] = m.value;
+      for (const MetricRecord& m : (*ev_.traces)[e]->metrics) {
+        series.try_emplace(m.series, executions_, kAbsentValue).first->second[e] = m.value;
+      }
     }
-    for (const auto& [name, per_execution] : series) values(CandidateKind::kMetric, 0, name, kNoString, per_execution);
+    for (const auto& [name, per_execution] : series) {
+      values(CandidateKind::kMetric, 0, name, kNoString, per_execution);
+    }
   }
 
   const Evidence& ev_;
@@ -429,8 +445,9 @@ std::int64_t decisive_time(const RawCandidate& c, const Evidence& evidence) {
       const std::int32_t sb = a.span(c.b, e);
       if (sb < 0) continue;
       const SpanRecord& y = t.spans[static_cast<std::size_t>(sb)];
-      times.push_back(c.kind == CandidateKind::kOrder ? std::min(edge_time(x, c.edge_a), edge_time(y, c.edge_b))
-                                                      : std::max(x.begin, y.begin));
+      times.push_back(c.kind == CandidateKind::kOrder
+                          ? std::min(edge_time(x, c.edge_a), edge_time(y, c.edge_b))
+                          : std::max(x.begin, y.begin));
     } else if (c.kind == CandidateKind::kPresence) {
       times.push_back(x.begin);
     } else if (c.kind == CandidateKind::kDuration) {

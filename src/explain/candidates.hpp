@@ -24,10 +24,13 @@ struct Tally {
   // value: 1 holds, 0 does not, -1 cannot be told in this execution.
   void add(std::size_t e, bool failing, int value) {
     signature = (signature ^ static_cast<std::uint64_t>(value + 2)) * 1099511628211ULL;
-    signature_negated = (signature_negated ^ static_cast<std::uint64_t>(value < 0 ? 1 : 3 - value)) * 1099511628211ULL;
+    signature_negated =
+        (signature_negated ^ static_cast<std::uint64_t>(value < 0 ? 1 : 3 - value)) * 1099511628211ULL;
     if (value < 0) return;
     const int slot = (failing ? 0 : 2) + (value == 0 ? 1 : 0);
-    if (example[static_cast<std::size_t>(slot)] < 0) example[static_cast<std::size_t>(slot)] = static_cast<std::int32_t>(e);
+    if (example[static_cast<std::size_t>(slot)] < 0) {
+      example[static_cast<std::size_t>(slot)] = static_cast<std::int32_t>(e);
+    }
     if (failing) {
       ++failing_total;
       failing_holds += value;
@@ -43,12 +46,12 @@ enum class Edge : std::uint8_t { kBegin, kEnd };
 // One candidate: what it is about, and its counts. Plain data.
 struct RawCandidate {
   CandidateKind kind = CandidateKind::kOrder;
-  std::uint32_t a = 0, b = 0;  // operations (b only for orders and overlaps)
+  std::uint32_t a = 0, b = 0;                         // operations (b only for orders and overlaps)
   Edge edge_a = Edge::kBegin, edge_b = Edge::kBegin;  // order: a's edge_a before b's edge_b
-  StringId key = kNoString;    // attribute key, event name, metric series
-  StringId field = kNoString;  // event field
-  StringId value = kNoString;  // the value; kNoString for "present"
-  std::int64_t threshold = 0;  // duration: longer than this many ns
+  StringId key = kNoString;                           // attribute key, event name, metric series
+  StringId field = kNoString;                         // event field
+  StringId value = kNoString;                         // the value; kNoString for "present"
+  std::int64_t threshold = 0;                         // duration: longer than this many ns
   Tally tally;
   double min_log10_p = 0;  // the best this candidate could reach with its margins (Tarone)
   double log10_p = 0;

@@ -4,6 +4,7 @@
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -65,9 +66,9 @@ std::string number_text(double value) {
   if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
     return std::to_string(static_cast<std::int64_t>(value));
   }
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return {buffer, result.ptr};
+  std::array<char, 32> buffer{};
+  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+  return {buffer.data(), result.ptr};
 }
 
 // An OTLP AnyValue as text.
@@ -114,15 +115,55 @@ class TraceBuilder {
     if (trace_.spans.empty()) start_ns = record.begin;
     record.begin -= start_ns;
     record.end -= start_ns;
-    if (const auto status = span.FindMember("status"); status != span.MemberEnd() && status->value.IsObject()) {
+    if (const auto status = span.FindMember("status");
+        status != span.MemberEnd() && status->value.IsObject()) {
       const auto code = status->value.FindMember("code");
       record.error = code != status->value.MemberEnd() && code->value.IsInt() && code->value.GetInt() == 2;
     }
     std::int64_t os_tid = -1;
     std::string_view thread_name;
+    read_attributes(span, record, os_tid, thread_name);
+    record.thread = thread_of(os_tid, thread_name);
+    const auto index = static_cast<std::int32_t>(trace_.spans.size());
+    trace_.spans.push_back(record);
+    if (const auto events = span.FindMember("events");
+        events != span.MemberEnd() && events->value.IsArray()) {
+      for (const Value& event : events->value.GetArray()) {
+        if (event.IsObject()) add_span_event(event, index, start_ns);
+      }
+    }
+  }
+
+  void add_log(const Value& line, const std::unordered_map<std::uint64_t, std::int32_t>& span_index,
+               std::int64_t start_ns) {
+    EventRecord record;
+    record.is_log = true;
+    record.name = pool_.intern(member_string(line, "event"));
+    const auto span = span_index.find(parse_hex(member_string(line, "span_id")));
+    record.span = span == span_index.end() ? 0 : span->second;
+    if (const auto time = line.FindMember("time_unix_ns");
+        time != line.MemberEnd() && time->value.IsInt64()) {
+      record.time = time->value.GetInt64() - start_ns;
+    }
     record.attribute_begin = static_cast<std::uint32_t>(trace_.attributes.size());
-    if (const auto attributes = span.FindMember("attributes");
-        attributes != span.MemberEnd() && attributes->value.IsArray()) {
+    if (const auto fields = line.FindMember("fields");
+        fields != line.MemberEnd() && fields->value.IsObject()) {
+      for (const auto& field : fields->value.GetObject()) {
+        trace_.attributes.push_back(
+            {pool_.intern(string_of(field.name)), pool_.intern(json_value_text(field.value))});
+      }
+    }
+    record.attribute_count = static_cast<std::uint32_t>(trace_.attributes.size()) - record.attribute_begin;
+    trace_.events.push_back(record);
+  }
+
+ private:
+  // The span's attributes into `record`, but the thread's id and name, which it returns.
+  void read_attributes(const Value& span, SpanRecord& record, std::int64_t& os_tid,
+                       std::string_view& thread_name) {
+    record.attribute_begin = static_cast<std::uint32_t>(trace_.attributes.size());
+    const auto attributes = span.FindMember("attributes");
+    if (attributes != span.MemberEnd() && attributes->value.IsArray()) {
       for (const Value& attribute : attributes->value.GetArray()) {
         if (!attribute.IsObject()) continue;
         const std::string_view key = member_string(attribute, "key");
@@ -140,37 +181,8 @@ class TraceBuilder {
       }
     }
     record.attribute_count = static_cast<std::uint32_t>(trace_.attributes.size()) - record.attribute_begin;
-    record.thread = thread_of(os_tid, thread_name);
-    const auto index = static_cast<std::int32_t>(trace_.spans.size());
-    trace_.spans.push_back(record);
-    if (const auto events = span.FindMember("events"); events != span.MemberEnd() && events->value.IsArray()) {
-      for (const Value& event : events->value.GetArray()) {
-        if (event.IsObject()) add_span_event(event, index, start_ns);
-      }
-    }
   }
 
-  void add_log(const Value& line, const std::unordered_map<std::uint64_t, std::int32_t>& span_index,
-               std::int64_t start_ns) {
-    EventRecord record;
-    record.is_log = true;
-    record.name = pool_.intern(member_string(line, "event"));
-    const auto span = span_index.find(parse_hex(member_string(line, "span_id")));
-    record.span = span == span_index.end() ? 0 : span->second;
-    if (const auto time = line.FindMember("time_unix_ns"); time != line.MemberEnd() && time->value.IsInt64()) {
-      record.time = time->value.GetInt64() - start_ns;
-    }
-    record.attribute_begin = static_cast<std::uint32_t>(trace_.attributes.size());
-    if (const auto fields = line.FindMember("fields"); fields != line.MemberEnd() && fields->value.IsObject()) {
-      for (const auto& field : fields->value.GetObject()) {
-        trace_.attributes.push_back({pool_.intern(string_of(field.name)), pool_.intern(json_value_text(field.value))});
-      }
-    }
-    record.attribute_count = static_cast<std::uint32_t>(trace_.attributes.size()) - record.attribute_begin;
-    trace_.events.push_back(record);
-  }
-
- private:
   std::uint32_t thread_of(std::int64_t os_tid, std::string_view name) {
     for (std::uint32_t i = 0; i < trace_.threads.size(); ++i) {
       if (trace_.threads[i].os_tid == os_tid) return i;
@@ -237,8 +249,9 @@ const Value* spans_of(const rapidjson::Document& doc) {
   return nullptr;
 }
 
-void read_logs(std::string_view text, TraceBuilder& builder, const std::unordered_map<std::uint64_t, std::int32_t>& index,
-               std::int64_t start_ns, std::vector<std::string>& notes) {
+void read_logs(std::string_view text, TraceBuilder& builder,
+               const std::unordered_map<std::uint64_t, std::int32_t>& index, std::int64_t start_ns,
+               std::vector<std::string>& notes) {
   std::size_t line_number = 0;
   while (!text.empty()) {
     const std::size_t newline = text.find('\n');
@@ -280,8 +293,9 @@ void read_metrics(std::string_view text, ExecutionTrace& trace, StringPool& pool
 
 }  // namespace
 
-ExecutionTrace parse_execution_trace(std::string otlp_json, std::string_view logs_jsonl, std::string_view metrics_prom,
-                                     const std::string& origin, StringPool& pool) {
+ExecutionTrace parse_execution_trace(std::string otlp_json, std::string_view logs_jsonl,
+                                     std::string_view metrics_prom, const std::string& origin,
+                                     StringPool& pool) {
   ExecutionTrace trace;
   rapidjson::Document doc;
   // In place: the strings stay in otlp_json, which lives until the end of this function.
@@ -305,7 +319,9 @@ ExecutionTrace parse_execution_trace(std::string otlp_json, std::string_view log
   }
   std::unordered_map<std::uint64_t, std::int32_t> index;
   index.reserve(trace.spans.size());
-  for (std::size_t i = 0; i < trace.spans.size(); ++i) index.emplace(trace.spans[i].span_id, static_cast<std::int32_t>(i));
+  for (std::size_t i = 0; i < trace.spans.size(); ++i) {
+    index.emplace(trace.spans[i].span_id, static_cast<std::int32_t>(i));
+  }
   for (std::size_t i = 1; i < trace.spans.size(); ++i) {
     const auto parent = index.find(parents[i]);
     trace.spans[i].parent = parent == index.end() ? 0 : parent->second;

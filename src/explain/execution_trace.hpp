@@ -43,12 +43,12 @@ struct Attribute {
 
 struct SpanRecord {
   StringId name = kNoString;
-  std::int32_t parent = -1;   // index in ExecutionTrace::spans; -1 for the root
-  std::uint32_t thread = 0;   // index in ExecutionTrace::threads
-  std::int64_t begin = 0;     // ns from the root's start
-  std::int64_t end = 0;       // kNeverEnded when unfinished
-  std::uint64_t span_id = 0;  // as in the trace (16 hex digits)
-  bool error = false;         // status ERROR
+  std::int32_t parent = -1;                                // index in ExecutionTrace::spans; -1 for the root
+  std::uint32_t thread = 0;                                // index in ExecutionTrace::threads
+  std::int64_t begin = 0;                                  // ns from the root's start
+  std::int64_t end = 0;                                    // kNeverEnded when unfinished
+  std::uint64_t span_id = 0;                               // as in the trace (16 hex digits)
+  bool error = false;                                      // status ERROR
   std::uint32_t attribute_begin = 0, attribute_count = 0;  // in ExecutionTrace::attributes
 };
 
@@ -81,7 +81,7 @@ struct MetricRecord {
 
 // Everything read of one test in one execution. Plain data.
 struct ExecutionTrace {
-  std::string error;  // "" when trace.otlp.json was read; otherwise why not (nothing else is set)
+  std::string error;              // "" when trace.otlp.json was read; otherwise why not (nothing else is set)
   std::vector<SpanRecord> spans;  // spans[0] is the test's root span
   std::vector<Attribute> attributes;
   std::vector<EventRecord> events;
@@ -96,7 +96,8 @@ struct ExecutionTrace {
 ExecutionTrace read_execution_trace(const std::filesystem::path& dir, StringPool& pool);
 
 // The same from the files' text (tests and the benchmark); `origin` names the trace in errors.
-ExecutionTrace parse_execution_trace(std::string otlp_json, std::string_view logs_jsonl, std::string_view metrics_prom,
-                                     const std::string& origin, StringPool& pool);
+ExecutionTrace parse_execution_trace(std::string otlp_json, std::string_view logs_jsonl,
+                                     std::string_view metrics_prom, const std::string& origin,
+                                     StringPool& pool);
 
 }  // namespace testscope::explain

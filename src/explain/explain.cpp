@@ -11,7 +11,9 @@
 namespace testscope::explain {
 namespace {
 
-bool failing_outcome(const std::string& outcome) { return outcome == "fail" || outcome == "crash" || outcome == "timeout"; }
+bool failing_outcome(const std::string& outcome) {
+  return outcome == "fail" || outcome == "crash" || outcome == "timeout";
+}
 
 // Ids of `from` as ids of `to`.
 void remap(ExecutionTrace& trace, const std::vector<StringId>& map) {
@@ -33,12 +35,16 @@ void remap(ExecutionTrace& trace, const std::vector<StringId>& map) {
 
 // One test's executions in tree order, with their traces read by `jobs` threads (each
 // with its own pool, merged into `pool` afterwards, in order, so ids are deterministic).
-std::vector<ExecutionInput> read_executions(const analysis::ArtifactTree& tree, const std::string& full_name, int jobs,
-                                            StringPool& pool, std::vector<analysis::Problem>& problems) {
+std::vector<ExecutionInput> read_executions(const analysis::ArtifactTree& tree, const std::string& full_name,
+                                            int jobs, StringPool& pool,
+                                            std::vector<analysis::Problem>& problems) {
   std::vector<ExecutionInput> inputs;
   for (const analysis::Execution& execution : tree.executions) {
     for (const analysis::TestAttempt& attempt : execution.tests) {
-      if (attempt.full_name != full_name || !(failing_outcome(attempt.outcome) || attempt.outcome == "pass")) continue;
+      if (attempt.full_name != full_name ||
+          !(failing_outcome(attempt.outcome) || attempt.outcome == "pass")) {
+        continue;
+      }
       ExecutionInput input;
       const std::string tests = std::string(artifact_files::kTestsFolder) + "/" + attempt.id;
       input.artifacts = execution.dir.empty() ? tests : execution.dir + "/" + tests;
@@ -85,18 +91,50 @@ struct TestName {
   int failing = 0, passing = 0;
 };
 
+// The tests asked for (by full name or id; unknown ones into `unknown`), or every flaky one.
+std::vector<const TestName*> choose_tests(const std::map<std::string, TestName>& tests,
+                                          const std::vector<std::string>& wanted_tests,
+                                          std::vector<std::string>& unknown) {
+  std::vector<const TestName*> chosen;
+  if (wanted_tests.empty()) {
+    for (const auto& [name, t] : tests) {
+      if (t.failing > 0 && t.passing > 0) chosen.push_back(&t);
+    }
+    return chosen;
+  }
+  for (const std::string& wanted : wanted_tests) {
+    const auto it = std::find_if(tests.begin(), tests.end(), [&wanted](const auto& entry) {
+      return entry.first == wanted || entry.second.id == wanted;
+    });
+    if (it == tests.end()) {
+      unknown.push_back(wanted);
+    } else if (std::find(chosen.begin(), chosen.end(), &it->second) == chosen.end()) {
+      chosen.push_back(&it->second);
+    }
+  }
+  return chosen;
+}
+
 }  // namespace
 
 const char* kind_name(CandidateKind kind) {
   switch (kind) {
-    case CandidateKind::kOrder: return "order";
-    case CandidateKind::kOverlap: return "overlap";
-    case CandidateKind::kAttribute: return "attribute";
-    case CandidateKind::kEvent: return "event";
-    case CandidateKind::kPresence: return "presence";
-    case CandidateKind::kError: return "error";
-    case CandidateKind::kDuration: return "duration";
-    case CandidateKind::kMetric: return "metric";
+    case CandidateKind::kOrder:
+      return "order";
+    case CandidateKind::kOverlap:
+      return "overlap";
+    case CandidateKind::kAttribute:
+      return "attribute";
+    case CandidateKind::kEvent:
+      return "event";
+    case CandidateKind::kPresence:
+      return "presence";
+    case CandidateKind::kError:
+      return "error";
+    case CandidateKind::kDuration:
+      return "duration";
+    case CandidateKind::kMetric:
+      return "metric";
   }
   return "";
 }
@@ -115,26 +153,12 @@ ExplainResult explain_tree(const analysis::ArtifactTree& tree, const ExplainOpti
       if (attempt.outcome == "pass") ++t.passing;
     }
   }
-  std::vector<const TestName*> chosen;
-  if (options.tests.empty()) {
-    for (const auto& [name, t] : tests) {
-      if (t.failing > 0 && t.passing > 0) chosen.push_back(&t);
-    }
-  } else {
-    for (const std::string& wanted : options.tests) {
-      const auto it = std::find_if(tests.begin(), tests.end(),
-                                   [&wanted](const auto& entry) { return entry.first == wanted || entry.second.id == wanted; });
-      if (it == tests.end()) {
-        result.unknown_tests.push_back(wanted);
-      } else if (std::find(chosen.begin(), chosen.end(), &it->second) == chosen.end()) {
-        chosen.push_back(&it->second);
-      }
-    }
-  }
+  const std::vector<const TestName*> chosen = choose_tests(tests, options.tests, result.unknown_tests);
   for (const TestName* t : chosen) {
     StringPool pool;
     std::vector<analysis::Problem> problems;
-    const std::vector<ExecutionInput> inputs = read_executions(tree, t->full_name, options.jobs, pool, problems);
+    const std::vector<ExecutionInput> inputs =
+        read_executions(tree, t->full_name, options.jobs, pool, problems);
     TestExplanation explanation = explain_test(t->full_name, t->id, inputs, pool, options);
     explanation.unreadable = static_cast<int>(problems.size());
     result.problems.insert(result.problems.end(), problems.begin(), problems.end());

@@ -59,14 +59,14 @@ const char* kind_name(CandidateKind kind);
 // Plain data.
 struct Candidate {
   CandidateKind kind = CandidateKind::kOrder;
-  std::string statement;  // plain words: "the second user's db.get_promo began before ..."
+  std::string statement;                     // plain words: "the second user's db.get_promo began before ..."
   int failing_holds = 0, failing_total = 0;  // executions where it holds / where it could be told
   int passing_holds = 0, passing_total = 0;
-  double log10_p = 0;        // Fisher's exact test, two-sided
-  bool significant = false;  // p below alpha / the number of candidates counted
+  double log10_p = 0;                    // Fisher's exact test, two-sided
+  bool significant = false;              // p below alpha / the number of candidates counted
   std::vector<OperationRef> operations;  // one, or two for an order
   std::vector<std::string> support;      // facts that go with it: "both apply_promo had promo.uses=0 (...)"
-  int folded = 0;                         // other candidates true in exactly the same executions
+  int folded = 0;                        // other candidates true in exactly the same executions
   std::string failing_example, passing_example;  // artifact folders (relative to the root) to open
 };
 
@@ -77,14 +77,14 @@ struct TestExplanation {
   // but no order; nothing_separates; too_few: not enough executions on a side to tell;
   // not_flaky: no failing or no passing execution to compare.
   std::string status;
-  std::string summary;  // one or two sentences in plain words
-  int failing = 0, passing = 0;  // executions read, by group
-  int unreadable = 0;            // executions whose trace could not be read (in problems)
-  int provoked = 0;              // executions run under --provoke
-  std::string provoke_profiles;  // "heavy", "medium, chaos"
-  int candidates = 0;            // candidates counted in the correction
-  double threshold_log10_p = 0;  // log10(alpha / candidates)
-  int more_executions = 0;       // too_few: how many more executions could make a cause significant
+  std::string summary;             // one or two sentences in plain words
+  int failing = 0, passing = 0;    // executions read, by group
+  int unreadable = 0;              // executions whose trace could not be read (in problems)
+  int provoked = 0;                // executions run under --provoke
+  std::string provoke_profiles;    // "heavy", "medium, chaos"
+  int candidates = 0;              // candidates counted in the correction
+  double threshold_log10_p = 0;    // log10(alpha / candidates)
+  int more_executions = 0;         // too_few: how many more executions could make a cause significant
   std::vector<std::string> roles;  // what each role stands for: "the first user: of user-u1, user-u2, ..."
   std::vector<Candidate> explanations;  // the top one first; at most ExplainOptions::top
   std::string failing_example, passing_example;

@@ -28,7 +28,8 @@ int form_rank(const RawCandidate& c) {
 }
 
 double separation(const Tally& t) {
-  return static_cast<double>(t.failing_holds) / t.failing_total - static_cast<double>(t.passing_holds) / t.passing_total;
+  return static_cast<double>(t.failing_holds) / t.failing_total -
+         static_cast<double>(t.passing_holds) / t.passing_total;
 }
 
 // Bonferroni over the candidates that could reach significance at all (Tarone, 1990): the
@@ -76,11 +77,14 @@ class Explainer {
         profiles_.insert(x.provoke_profile);
       }
     }
-    for (const std::string& profile : profiles_) out.provoke_profiles += (out.provoke_profiles.empty() ? "" : ", ") + profile;
+    for (const std::string& profile : profiles_) {
+      out.provoke_profiles += (out.provoke_profiles.empty() ? "" : ", ") + profile;
+    }
     if (out.failing == 0 || out.passing == 0) {
       out.status = "not_flaky";
-      out.summary = out.failing == 0 ? "No execution failed: nothing to explain."
-                                     : "Every execution failed: there is no passing execution to compare with.";
+      out.summary = out.failing == 0
+                        ? "No execution failed: nothing to explain."
+                        : "Every execution failed: there is no passing execution to compare with.";
       return out;
     }
     for (const ExecutionInput& x : executions_) {
@@ -168,7 +172,9 @@ class Explainer {
     return d;
   }
 
-  static bool is_order(CandidateKind kind) { return kind == CandidateKind::kOrder || kind == CandidateKind::kOverlap; }
+  static bool is_order(CandidateKind kind) {
+    return kind == CandidateKind::kOrder || kind == CandidateKind::kOverlap;
+  }
 
   // The weakest statement of an order that still separates: "A began before B ended" is
   // what a read racing a write needs; "A ended before B began" claims more. Rank 0 is weakest.
@@ -195,7 +201,8 @@ class Explainer {
       const bool prefer_other =
           other.strength > kept.strength + kNearly ||
           (other.strength >= kept.strength - kNearly &&
-           weakness_rank(c, other.negated) < weakness_rank(raw_[kept.raw], kept.negated) && kept.strength < other.strength + kNearly);
+           weakness_rank(c, other.negated) < weakness_rank(raw_[kept.raw], kept.negated) &&
+           kept.strength < other.strength + kNearly);
       const std::size_t loser = prefer_other ? it->second : i;
       if (prefer_other) it->second = i;
       reps[it->second].folded += reps[loser].folded + 1;
@@ -212,7 +219,8 @@ class Explainer {
   // (by thread name instead of role, say).
   std::vector<std::int64_t> concrete(const Ranked& r, std::size_t e) const {
     const RawCandidate& c = raw_[r.raw];
-    std::vector<std::int64_t> key{static_cast<std::int64_t>(c.kind), c.kind == CandidateKind::kMetric ? c.key : 0};
+    std::vector<std::int64_t> key{static_cast<std::int64_t>(c.kind),
+                                  c.kind == CandidateKind::kMetric ? c.key : 0};
     if (c.kind == CandidateKind::kMetric) return key;
     for (const std::uint32_t op : {c.a, c.b}) {
       key.push_back(alignment_.span(op, e));
@@ -226,7 +234,8 @@ class Explainer {
   void rank(TestExplanation& out) {
     std::vector<Ranked> reps = fold(out.threshold_log10_p);
     one_form_per_pair(reps);
-    std::sort(reps.begin(), reps.end(), [this](const Ranked& x, const Ranked& y) { return ranks_before(x, y); });
+    std::sort(reps.begin(), reps.end(),
+              [this](const Ranked& x, const Ranked& y) { return ranks_before(x, y); });
     // An order of operations that separates the groups well is the explanation, even when a
     // value it leads to (both read uses=0) separates them as well or better.
     constexpr double kOrderStrength = 0.5;
@@ -252,17 +261,21 @@ class Explainer {
     first.support = support(reps.front(), used);
     out.failing_example = first.failing_example;
     out.passing_example = first.passing_example;
-    out.summary = out.status == "explained"
-                      ? first.statement + "."
-                      : "No order of operations separates the failing executions from the passing ones; this does: " +
-                            first.statement + ".";
+    out.summary =
+        out.status == "explained"
+            ? first.statement + "."
+            : "No order of operations separates the failing executions from the passing ones; this does: " +
+                  first.statement + ".";
     out.explanations.push_back(std::move(first));
     const std::int32_t example = raw_[reps.front().raw].tally.example[reps.front().negated ? 1 : 0];
     std::set<std::vector<std::int64_t>> shown;
     if (example >= 0) shown.insert(concrete(reps.front(), static_cast<std::size_t>(example)));
-    for (std::size_t i = 1; i < reps.size() && static_cast<int>(out.explanations.size()) < options_.top; ++i) {
+    for (std::size_t i = 1; i < reps.size() && static_cast<int>(out.explanations.size()) < options_.top;
+         ++i) {
       if (std::find(used.begin(), used.end(), reps[i].raw) != used.end()) continue;
-      if (example >= 0 && !shown.insert(concrete(reps[i], static_cast<std::size_t>(example))).second) continue;
+      if (example >= 0 && !shown.insert(concrete(reps[i], static_cast<std::size_t>(example))).second) {
+        continue;
+      }
       out.explanations.push_back(describe(reps[i], true));
     }
     out.roles = role_legend();
@@ -271,13 +284,17 @@ class Explainer {
   void nothing_separates(TestExplanation& out) {
     out.status = "nothing_separates";
     out.summary = fmt::format(
-        "Nothing separates the failing executions from the passing ones: none of the {} candidates (orders of "
-        "operations, values, events, durations, metrics) is significant at {:g}% after correction. The failure "
-        "does not follow any order of operations the spans show: it may be random, or decided where no span looks.",
+        "Nothing separates the failing executions from the passing ones: none of the {} candidates (orders "
+        "of "
+        "operations, values, events, durations, metrics) is significant at {:g}% after correction. The "
+        "failure "
+        "does not follow any order of operations the spans show: it may be random, or decided where no span "
+        "looks.",
         out.candidates, options_.alpha * 100);
     // The closest one, marked not significant, so the reader sees how far it was.
-    auto closest = std::min_element(raw_.begin(), raw_.end(),
-                                    [](const RawCandidate& x, const RawCandidate& y) { return x.log10_p < y.log10_p; });
+    auto closest =
+        std::min_element(raw_.begin(), raw_.end(),
+                         [](const RawCandidate& x, const RawCandidate& y) { return x.log10_p < y.log10_p; });
     if (closest != raw_.end()) {
       const double s = separation(closest->tally);
       Ranked r{static_cast<std::size_t>(closest - raw_.begin()), s < 0, std::fabs(s), 0, 0};
@@ -286,7 +303,7 @@ class Explainer {
     }
   }
 
-  TestExplanation too_few(TestExplanation out) {
+  static TestExplanation too_few(TestExplanation out) {
     out.status = "too_few";
     const int n = out.failing + out.passing;
     const double rate = static_cast<double>(out.failing) / n;
@@ -303,8 +320,10 @@ class Explainer {
     }
     out.more_executions = high - n;
     out.summary = fmt::format(
-        "Too few executions to tell a cause from chance: with {} failing and {} passing, even an order that held in "
-        "every failing execution and in no passing one would not be significant among {} candidates. Run at least "
+        "Too few executions to tell a cause from chance: with {} failing and {} passing, even an order that "
+        "held in "
+        "every failing execution and in no passing one would not be significant among {} candidates. Run at "
+        "least "
         "{} more executions (at the failure rate seen so far, {:.1f}%).",
         out.failing, out.passing, out.candidates, out.more_executions, rate * 100);
     return out;
@@ -338,11 +357,15 @@ class Explainer {
       while (i < prefix.size() && i < text.size() && prefix[i] == text[i]) ++i;
       prefix.resize(i);
     }
-    auto separator = [](char c) { return c == '-' || c == '_' || c == '.' || c == ' ' || c == '/' || c == ':'; };
-    const bool whole_token = std::all_of(shape.thread_names.begin(), shape.thread_names.end(), [&](StringId name) {
-      const std::string& text = pool_.text(name);
-      return text.size() == prefix.size() || (!prefix.empty() && separator(prefix.back())) || separator(text[prefix.size()]);
-    });
+    auto separator = [](char c) {
+      return c == '-' || c == '_' || c == '.' || c == ' ' || c == '/' || c == ':';
+    };
+    const bool whole_token =
+        std::all_of(shape.thread_names.begin(), shape.thread_names.end(), [&](StringId name) {
+          const std::string& text = pool_.text(name);
+          return text.size() == prefix.size() || (!prefix.empty() && separator(prefix.back())) ||
+                 separator(text[prefix.size()]);
+        });
     if (!whole_token) {
       const auto cut = std::find_if(prefix.rbegin(), prefix.rend(), separator);
       prefix.resize(cut == prefix.rend() ? 0 : static_cast<std::size_t>(prefix.rend() - cut));
@@ -376,32 +399,35 @@ class Explainer {
       const ThreadIdentity& id = alignment_.identities[static_cast<std::size_t>(identity)];
       const ThreadShape& shape = alignment_.shapes[static_cast<std::size_t>(id.shape)];
       std::string names;
-      for (std::size_t i = 0; i < shape.thread_names.size() && i < 6; ++i) names += (i == 0 ? "" : ", ") + pool_.text(shape.thread_names[i]);
+      for (std::size_t i = 0; i < shape.thread_names.size() && i < 6; ++i) {
+        names += (i == 0 ? "" : ", ") + pool_.text(shape.thread_names[i]);
+      }
       if (shape.thread_names.size() > 6) names += fmt::format(" and {} more", shape.thread_names.size() - 6);
       if (names.empty()) names = "unnamed threads";
-      lines.push_back(fmt::format("{}: of the threads {} (same spans), the {} to begin {}", identity_text(identity),
-                                  names, ordinal_text(id.rank), pool_.text(shape.role_span)));
+      lines.push_back(fmt::format("{}: of the threads {} (same spans), the {} to begin {}",
+                                  identity_text(identity), names, ordinal_text(id.rank),
+                                  pool_.text(shape.role_span)));
     }
     return lines;
   }
 
-  std::string value_text(StringId value) const { return value == kAbsentValue ? "(none)" : pool_.text(value); }
+  std::string value_text(StringId value) const {
+    return value == kAbsentValue ? "(none)" : pool_.text(value);
+  }
 
   std::string statement(const RawCandidate& c, bool negated) {
     auto verb = [](Edge edge) { return edge == Edge::kBegin ? "began" : "ended"; };
     switch (c.kind) {
       case CandidateKind::kOrder:
-        if (!negated) return fmt::format("{} {} before {} {}", operation_text(c.a), verb(c.edge_a), operation_text(c.b), verb(c.edge_b));
-        return fmt::format("{} {} before {} {}", operation_text(c.b), verb(c.edge_b), operation_text(c.a), verb(c.edge_a));
+        if (!negated) {
+          return fmt::format("{} {} before {} {}", operation_text(c.a), verb(c.edge_a), operation_text(c.b),
+                             verb(c.edge_b));
+        }
+        return fmt::format("{} {} before {} {}", operation_text(c.b), verb(c.edge_b), operation_text(c.a),
+                           verb(c.edge_a));
       case CandidateKind::kOverlap:
-        return fmt::format("{} and {} {}", operation_text(c.a), operation_text(c.b), negated ? "did not overlap" : "overlapped");
-      case CandidateKind::kAttribute:
-        if (c.value == kAbsentValue) return fmt::format("{} {} {}", operation_text(c.a), negated ? "had" : "had no", pool_.text(c.key));
-        return fmt::format("{} {} {}={}", operation_text(c.a), negated ? "did not have" : "had", pool_.text(c.key), pool_.text(c.value));
-      case CandidateKind::kEvent:
-        if (c.field == kNoString) return fmt::format("{} {} event {}", operation_text(c.a), negated ? "did not record" : "recorded", pool_.text(c.key));
-        return fmt::format("{}'s event {} {} {}={}", operation_text(c.a), pool_.text(c.key), negated ? "did not have" : "had",
-                           pool_.text(c.field), value_text(c.value));
+        return fmt::format("{} and {} {}", operation_text(c.a), operation_text(c.b),
+                           negated ? "did not overlap" : "overlapped");
       case CandidateKind::kPresence:
         return fmt::format("{} {}", operation_text(c.a), negated ? "did not run" : "ran");
       case CandidateKind::kError:
@@ -409,14 +435,37 @@ class Explainer {
       case CandidateKind::kDuration:
         return fmt::format("{} took {} {} (its own time, injected waits excluded)", operation_text(c.a),
                            negated ? "at most" : "longer than", duration_text(c.threshold));
-      case CandidateKind::kMetric:
-        if (c.value == kAbsentValue) return fmt::format("metric {} {}", pool_.text(c.key), negated ? "changed" : "did not change");
-        return fmt::format("metric {} {} by {}", pool_.text(c.key), negated ? "did not change" : "changed", pool_.text(c.value));
+      default:
+        return value_statement(c, negated);
     }
-    return {};
   }
 
-  OperationRef operation_ref(std::uint32_t op, Edge edge, bool with_edge, std::int32_t failing_e, std::int32_t passing_e) {
+  // Attributes, event fields and metrics: "A had k=v".
+  std::string value_statement(const RawCandidate& c, bool negated) {
+    if (c.kind == CandidateKind::kMetric) {
+      if (c.value == kAbsentValue) {
+        return fmt::format("metric {} {}", pool_.text(c.key), negated ? "changed" : "did not change");
+      }
+      return fmt::format("metric {} {} by {}", pool_.text(c.key), negated ? "did not change" : "changed",
+                         pool_.text(c.value));
+    }
+    if (c.kind == CandidateKind::kEvent) {
+      if (c.field == kNoString) {
+        return fmt::format("{} {} event {}", operation_text(c.a), negated ? "did not record" : "recorded",
+                           pool_.text(c.key));
+      }
+      return fmt::format("{}'s event {} {} {}={}", operation_text(c.a), pool_.text(c.key),
+                         negated ? "did not have" : "had", pool_.text(c.field), value_text(c.value));
+    }
+    if (c.value == kAbsentValue) {
+      return fmt::format("{} {} {}", operation_text(c.a), negated ? "had" : "had no", pool_.text(c.key));
+    }
+    return fmt::format("{} {} {}={}", operation_text(c.a), negated ? "did not have" : "had",
+                       pool_.text(c.key), pool_.text(c.value));
+  }
+
+  OperationRef operation_ref(std::uint32_t op, Edge edge, bool with_edge, std::int32_t failing_e,
+                             std::int32_t passing_e) {
     const Operation& o = alignment_.operations[op];
     OperationRef ref;
     ref.thread = identity_text(o.identity);
@@ -461,8 +510,12 @@ class Explainer {
       out.operations.push_back(operation_ref(c.b, c.edge_b, true, failing_e, passing_e));
       out.operations.push_back(operation_ref(c.a, c.edge_a, true, failing_e, passing_e));
     } else if (c.kind != CandidateKind::kMetric) {
-      out.operations.push_back(operation_ref(c.a, c.edge_a, c.kind == CandidateKind::kOrder, failing_e, passing_e));
-      if (ordered) out.operations.push_back(operation_ref(c.b, c.edge_b, c.kind == CandidateKind::kOrder, failing_e, passing_e));
+      out.operations.push_back(
+          operation_ref(c.a, c.edge_a, c.kind == CandidateKind::kOrder, failing_e, passing_e));
+      if (ordered) {
+        out.operations.push_back(
+            operation_ref(c.b, c.edge_b, c.kind == CandidateKind::kOrder, failing_e, passing_e));
+      }
     }
     return out;
   }
@@ -477,18 +530,22 @@ class Explainer {
     std::vector<std::string> lines;
     for (std::size_t i = 0; i < raw_.size() && lines.size() < 2; ++i) {
       const RawCandidate& c = raw_[i];
-      if ((c.kind != CandidateKind::kAttribute && c.kind != CandidateKind::kEvent) || c.log10_p > threshold_) continue;
+      if ((c.kind != CandidateKind::kAttribute && c.kind != CandidateKind::kEvent) ||
+          c.log10_p > threshold_) {
+        continue;
+      }
       const double s = separation(c.tally);
       if (s < 0 || s < 0.8 * top.strength) continue;
       const Operation& o = alignment_.operations[c.a];
       if (o.identity != ia && o.identity != ib) continue;
       const int other = o.identity == ia ? ib : ia;
       used.push_back(i);
-      const std::string counts = fmt::format("{} of {} failing, {} of {} passing", c.tally.failing_holds, c.tally.failing_total,
-                                             c.tally.passing_holds, c.tally.passing_total);
+      const std::string counts =
+          fmt::format("{} of {} failing, {} of {} passing", c.tally.failing_holds, c.tally.failing_total,
+                      c.tally.passing_holds, c.tally.passing_total);
       if (c.kind == CandidateKind::kAttribute && c.value != kAbsentValue && same_value_in_failing(c, other)) {
-        lines.push_back(fmt::format("both {} had {}={} ({}'s: {})", pool_.text(o.name), pool_.text(c.key), pool_.text(c.value),
-                                    identity_text(o.identity), counts));
+        lines.push_back(fmt::format("both {} had {}={} ({}'s: {})", pool_.text(o.name), pool_.text(c.key),
+                                    pool_.text(c.value), identity_text(o.identity), counts));
       } else {
         lines.push_back(fmt::format("{} ({})", statement(c, false), counts));
       }
@@ -496,7 +553,8 @@ class Explainer {
     return lines;
   }
 
-  // Whether the same operation on thread `identity` had the same value wherever `c` held in a failing execution.
+  // Whether the same operation on thread `identity` had the same value wherever `c` held in a failing
+  // execution.
   bool same_value_in_failing(const RawCandidate& c, int identity) {
     const Operation& o = alignment_.operations[c.a];
     const auto it = by_key_.find(key_of(identity, o.path, o.occurrence));
@@ -540,8 +598,9 @@ class Explainer {
 
 }  // namespace
 
-TestExplanation explain_test(const std::string& name, const std::string& id, const std::vector<ExecutionInput>& executions,
-                             StringPool& pool, const ExplainOptions& options) {
+TestExplanation explain_test(const std::string& name, const std::string& id,
+                             const std::vector<ExecutionInput>& executions, StringPool& pool,
+                             const ExplainOptions& options) {
   TestExplanation out;
   out.name = name;
   out.id = id;

@@ -12,14 +12,15 @@ namespace testscope::explain {
 
 // One execution of the test. Plain data.
 struct ExecutionInput {
-  std::string artifacts;  // the test's folder relative to the tree's root: "runs/7/tests/Suite.Name"
-  bool failing = false;   // outcome fail, crash or timeout
+  std::string artifacts;        // the test's folder relative to the tree's root: "runs/7/tests/Suite.Name"
+  bool failing = false;         // outcome fail, crash or timeout
   std::string provoke_profile;  // "" when not provoked
   ExecutionTrace trace;         // error must be empty
 };
 
 // Explains one test. `pool` holds the traces' strings (paths are added to it).
-TestExplanation explain_test(const std::string& name, const std::string& id, const std::vector<ExecutionInput>& executions,
-                             StringPool& pool, const ExplainOptions& options);
+TestExplanation explain_test(const std::string& name, const std::string& id,
+                             const std::vector<ExecutionInput>& executions, StringPool& pool,
+                             const ExplainOptions& options);
 
 }  // namespace testscope::explain

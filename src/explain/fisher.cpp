@@ -12,7 +12,9 @@ namespace {
 // (explain computes hundreds of thousands of these).
 double log_factorial(int n) {
   thread_local std::vector<double> table{0.0};
-  while (static_cast<int>(table.size()) <= n) table.push_back(table.back() + std::log(static_cast<double>(table.size())));
+  while (static_cast<int>(table.size()) <= n) {
+    table.push_back(table.back() + std::log(static_cast<double>(table.size())));
+  }
   return table[static_cast<std::size_t>(n)];
 }
 
@@ -25,7 +27,8 @@ double fisher_log10_p(int a, int b, int c, int d) {
   const int column_holds = a + b;
   const int total = a + b + c + d;
   if (total == 0) return 0.0;
-  // P(x) for x holding in the failing row: C(column_holds, x) C(total - column_holds, row_failing - x) / C(total, row_failing).
+  // P(x) for x holding in the failing row: C(column_holds, x) C(total - column_holds, row_failing - x) /
+  // C(total, row_failing).
   const double log_denominator = log_choose(total, row_failing);
   auto log_p = [&](int x) {
     return log_choose(column_holds, x) + log_choose(total - column_holds, row_failing - x) - log_denominator;

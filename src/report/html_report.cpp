@@ -219,6 +219,46 @@ std::string execution_name(const std::string& dir) {
   return slash == std::string::npos ? dir : dir.substr(slash + 1);
 }
 
+// The failing and passing executions to show. With an explanation (docs/explain.md): the two
+// it names. Otherwise the first failing run that left a trace, else the first failing run, and
+// the first passing run of the same test.
+struct ChosenExecutions {
+  const analysis::FailingAttempt* failing = nullptr;
+  const analysis::Execution* passing_execution = nullptr;
+  const analysis::TestAttempt* passing = nullptr;
+};
+
+ChosenExecutions choose_executions(const TestVerdict& v, const analysis::ArtifactTree& tree,
+                                   const analysis::VerdictExplanation* explained) {
+  const bool is_test = v.kind == "test";
+  ChosenExecutions chosen;
+  chosen.failing = v.failing.empty() ? nullptr : &v.failing.front();
+  for (const analysis::FailingAttempt& attempt : v.failing) {
+    std::error_code error;
+    if (explained != nullptr
+            ? attempt.artifacts == explained->failing_example
+            : is_test &&
+                  fs::exists(tree.root / attempt.artifacts / artifact_files::kChromeTraceFile, error)) {
+      chosen.failing = &attempt;
+      break;
+    }
+  }
+  for (const analysis::Execution& execution : tree.executions) {
+    if (!is_test || chosen.passing != nullptr) break;
+    for (const analysis::TestAttempt& attempt : execution.tests) {
+      const std::string artifacts =
+          execution.dir.empty() ? "tests/" + attempt.id : execution.dir + "/tests/" + attempt.id;
+      if (attempt.full_name == v.name && attempt.outcome == "pass" &&
+          (explained == nullptr || artifacts == explained->passing_example)) {
+        chosen.passing_execution = &execution;
+        chosen.passing = &attempt;
+        break;
+      }
+    }
+  }
+  return chosen;
+}
+
 json detail_json(const TestVerdict& v, const std::string& anchor, const analysis::ArtifactTree& tree,
                  const HtmlReportOptions& options) {
   json out = json::object();
@@ -233,35 +273,9 @@ json detail_json(const TestVerdict& v, const std::string& anchor, const analysis
   out["quarantine"] = v.quarantine;
   const bool is_test = v.kind == "test";
 
-  // With an explanation (docs/explain.md): the two executions it names. Otherwise the first
-  // failing run that left a trace, else the first failing run.
-  const analysis::VerdictExplanation* explained = v.explanation && !v.explanation->failing_example.empty()
-                                                      ? &*v.explanation
-                                                      : nullptr;
-  const analysis::FailingAttempt* failing = v.failing.empty() ? nullptr : &v.failing.front();
-  for (const analysis::FailingAttempt& attempt : v.failing) {
-    std::error_code error;
-    if (explained != nullptr ? attempt.artifacts == explained->failing_example
-                             : is_test && fs::exists(tree.root / attempt.artifacts / artifact_files::kChromeTraceFile, error)) {
-      failing = &attempt;
-      break;
-    }
-  }
-  // The first passing run of the same test (or the one the explanation names).
-  const analysis::Execution* passing_execution = nullptr;
-  const analysis::TestAttempt* passing = nullptr;
-  for (const analysis::Execution& execution : tree.executions) {
-    if (!is_test || passing != nullptr) break;
-    for (const analysis::TestAttempt& attempt : execution.tests) {
-      const std::string artifacts = execution.dir.empty() ? "tests/" + attempt.id : execution.dir + "/tests/" + attempt.id;
-      if (attempt.full_name == v.name && attempt.outcome == "pass" &&
-          (explained == nullptr || artifacts == explained->passing_example)) {
-        passing_execution = &execution;
-        passing = &attempt;
-        break;
-      }
-    }
-  }
+  const analysis::VerdictExplanation* explained =
+      v.explanation && !v.explanation->failing_example.empty() ? &*v.explanation : nullptr;
+  const auto [failing, passing_execution, passing] = choose_executions(v, tree, explained);
   if (v.explanation) {
     out["explanation"] = {{"statement", v.explanation->statement}, {"counts", v.explanation->counts}};
   }

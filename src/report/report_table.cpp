@@ -78,7 +78,8 @@ std::string explanation_lines(const Verdicts& verdicts, const std::string& root)
                        x.status == "explained" ? "what separates its failing executions:" : "explain:");
     out += fmt::format("  {}{}\n", x.statement, x.counts.empty() ? "" : "\n  " + x.counts);
     if (!x.failing_example.empty()) {
-      out += fmt::format("  failing {}\n  passing {}\n", joined(root, x.failing_example), joined(root, x.passing_example));
+      out += fmt::format("  failing {}\n  passing {}\n", joined(root, x.failing_example),
+                         joined(root, x.passing_example));
     }
   }
   if (!out.empty()) out += fmt::format("\n(testscope explain {} says more)\n", root.empty() ? "." : root);

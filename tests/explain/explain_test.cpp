@@ -1,6 +1,8 @@
 // testscope explain's engine on fixture trees (tests/fixtures/make_explain_trees.py, run by the
 // ctest fixture explain.fixture_trees): Fisher's test, one tree per candidate kind, and golden
 // text and JSON outputs.
+#include "explain/explain.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 #include <string>
 
 #include "analysis/artifact_tree.hpp"
-#include "explain/explain.hpp"
 #include "explain/fisher.hpp"
 
 namespace testscope::explain {
@@ -69,14 +70,17 @@ TEST_F(ExplainTrees, RaceNamesTheLaterReadBeforeTheEarlierWrite) {
   EXPECT_EQ(t.status, "explained");
   const Candidate& top = top_of(result);
   EXPECT_EQ(top.kind, CandidateKind::kOrder);
-  EXPECT_EQ(top.statement, "the second user's db.get_promo began before the first user's db.increment_promo_uses ended");
+  EXPECT_EQ(top.statement,
+            "the second user's db.get_promo began before the first user's db.increment_promo_uses ended");
   EXPECT_EQ(top.failing_holds, top.failing_total);
   EXPECT_EQ(top.passing_holds, 0);
   EXPECT_TRUE(top.significant);
   ASSERT_FALSE(top.support.empty());
   EXPECT_EQ(top.support[0].rfind("both apply_promo had promo.uses=0", 0), 0U) << top.support[0];
   EXPECT_EQ(t.provoked, t.failing + t.passing);
-  for (const Candidate& c : t.explanations) EXPECT_EQ(c.statement.find("provoke"), std::string::npos) << c.statement;
+  for (const Candidate& c : t.explanations) {
+    EXPECT_EQ(c.statement.find("provoke"), std::string::npos) << c.statement;
+  }
 }
 
 TEST_F(ExplainTrees, CoinFlipHasNoSeparatingOrder) {
@@ -101,19 +105,21 @@ TEST_P(ExplainKinds, TopCandidateIsTheOneThatDecides) {
   EXPECT_EQ(top.kind, GetParam().kind) << top.statement;
   EXPECT_EQ(top.statement, GetParam().statement);
   EXPECT_TRUE(top.significant);
-  EXPECT_EQ(result.tests[0].status, GetParam().kind == CandidateKind::kOverlap ? "explained" : "not_ordering");
+  EXPECT_EQ(result.tests[0].status,
+            GetParam().kind == CandidateKind::kOverlap ? "explained" : "not_ordering");
 }
 
 INSTANTIATE_TEST_SUITE_P(
     EveryKind, ExplainKinds,
-    ::testing::Values(KindCase{"attribute", CandidateKind::kAttribute, "reader's work had mode=slow"},
-                      KindCase{"event", CandidateKind::kEvent, "reader's work recorded event retry"},
-                      KindCase{"presence", CandidateKind::kPresence, "writer's fallback ran"},
-                      KindCase{"error", CandidateKind::kError, "writer's work ended with an error"},
-                      KindCase{"duration", CandidateKind::kDuration,
-                               "writer's work took longer than 361.0 us (its own time, injected waits excluded)"},
-                      KindCase{"metric", CandidateKind::kMetric, "metric cache_misses_total changed by 3"},
-                      KindCase{"overlap", CandidateKind::kOverlap, "writer's flush and reader's scan overlapped"}),
+    ::testing::Values(
+        KindCase{"attribute", CandidateKind::kAttribute, "reader's work had mode=slow"},
+        KindCase{"event", CandidateKind::kEvent, "reader's work recorded event retry"},
+        KindCase{"presence", CandidateKind::kPresence, "writer's fallback ran"},
+        KindCase{"error", CandidateKind::kError, "writer's work ended with an error"},
+        KindCase{"duration", CandidateKind::kDuration,
+                 "writer's work took longer than 361.0 us (its own time, injected waits excluded)"},
+        KindCase{"metric", CandidateKind::kMetric, "metric cache_misses_total changed by 3"},
+        KindCase{"overlap", CandidateKind::kOverlap, "writer's flush and reader's scan overlapped"}),
     [](const ::testing::TestParamInfo<KindCase>& param) { return std::string(param.param.tree); });
 
 // Crashed executions count through their recovered traces (the write never ended), and a
@@ -135,8 +141,8 @@ TEST_F(ExplainTrees, TooFewExecutionsSaysHowManyMore) {
   fs::remove_all(small);
   fs::create_directories(small / "runs");
   for (int n = 1; n <= 4; ++n) {
-    fs::copy(fs::path(EXPLAIN_TREES_DIR) / "race" / "runs" / std::to_string(n), small / "runs" / std::to_string(n),
-             fs::copy_options::recursive);
+    fs::copy(fs::path(EXPLAIN_TREES_DIR) / "race" / "runs" / std::to_string(n),
+             small / "runs" / std::to_string(n), fs::copy_options::recursive);
   }
   const ExplainResult result = explain("race-small");
   ASSERT_EQ(result.tests.size(), 1U);
