@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "analysis/artifact_tree.hpp"
@@ -44,6 +45,17 @@ struct FailingAttempt {
   std::int64_t duration_ns = 0;
 };
 
+// The top explanation of a flaky test by `testscope explain` (docs/explain.md), as the
+// reports show it. Filled by the explain engine (a later stage); absent until then. Plain data.
+struct VerdictExplanation {
+  std::string status;     // explained | not_ordering | nothing_separates | too_few
+  std::string statement;  // plain words; for nothing_separates and too_few, the summary
+  std::string counts;     // "in 32 of 32 failing executions, 0 of 168 passing"; "" when none
+  std::string failing_example, passing_example;  // test folders relative to the root
+  // The spans to mark in those executions: span id (16 hex digits) and a label ("1: begin").
+  std::vector<std::pair<std::string, std::string>> failing_marks, passing_marks;
+};
+
 // The verdict on one test. Plain data.
 struct TestVerdict {
   std::string name;  // full name, or the program's file name for kind "program"
@@ -64,7 +76,8 @@ struct TestVerdict {
   std::string example_artifacts;  // one failing attempt's folder, else the last run's
   std::string
       quarantine;  // the quarantine entry of its last quarantined run (TestAttempt::quarantine); "" if none
-  std::vector<FailingAttempt> failing;  // in execution order
+  std::vector<FailingAttempt> failing;            // in execution order
+  std::optional<VerdictExplanation> explanation;  // flaky tests, once explained
 };
 
 // Counts of executions by how they ended. Plain data.

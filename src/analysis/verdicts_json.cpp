@@ -27,24 +27,33 @@ std::string verdicts_json(const Verdicts& verdicts) {
                          {"duration_ns", f.duration_ns},
                          {"message", f.message}});
     }
-    tests.push_back(
-        {{"name", v.name},
-         {"kind", v.kind},
-         {"id", v.id},
-         {"verdict", verdict_name(v.verdict)},
-         {"runs", v.runs},
-         {"failures", v.failures},
-         {"outcomes", {{"fail", v.fails}, {"crash", v.crashes}, {"timeout", v.timeouts}, {"skip", v.skips}}},
-         {"failure_rate", rounded(v.failure_rate)},
-         {"provoked", v.provoked_runs > 0
-                          ? ordered_json{{"runs", v.provoked_runs}, {"failures", v.provoked_failures}}
-                          : ordered_json()},
-         {"ci95", {rounded(v.ci95.low), rounded(v.ci95.high)}},
-         {"rules_out_above", v.rules_out_above ? ordered_json(rounded(*v.rules_out_above)) : ordered_json()},
-         {"mean_duration_ns", v.runs > 0 ? v.total_duration_ns / v.runs : 0},
-         {"example_artifacts", v.example_artifacts},
-         {"quarantine", v.quarantine.empty() ? ordered_json() : ordered_json(v.quarantine)},
-         {"failing", failing}});
+    ordered_json test = {
+        {"name", v.name},
+        {"kind", v.kind},
+        {"id", v.id},
+        {"verdict", verdict_name(v.verdict)},
+        {"runs", v.runs},
+        {"failures", v.failures},
+        {"outcomes", {{"fail", v.fails}, {"crash", v.crashes}, {"timeout", v.timeouts}, {"skip", v.skips}}},
+        {"failure_rate", rounded(v.failure_rate)},
+        {"provoked", v.provoked_runs > 0
+                         ? ordered_json{{"runs", v.provoked_runs}, {"failures", v.provoked_failures}}
+                         : ordered_json()},
+        {"ci95", {rounded(v.ci95.low), rounded(v.ci95.high)}},
+        {"rules_out_above", v.rules_out_above ? ordered_json(rounded(*v.rules_out_above)) : ordered_json()},
+        {"mean_duration_ns", v.runs > 0 ? v.total_duration_ns / v.runs : 0},
+        {"example_artifacts", v.example_artifacts},
+        {"quarantine", v.quarantine.empty() ? ordered_json() : ordered_json(v.quarantine)},
+        {"failing", failing}};
+    if (v.explanation) {  // only when explained: files of runs without explain stay as they were
+      const VerdictExplanation& x = *v.explanation;
+      test["explanation"] = {{"status", x.status},
+                             {"statement", x.statement},
+                             {"counts", x.counts},
+                             {"failing_example", x.failing_example},
+                             {"passing_example", x.passing_example}};
+    }
+    tests.push_back(std::move(test));
   }
   ordered_json problems = ordered_json::array();
   for (const Problem& p : verdicts.problems) {

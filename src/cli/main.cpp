@@ -1,5 +1,5 @@
-// The testscope command: `run`, `report`, `merge`, `export`, `check` and `quarantine`, one
-// file each. Exit codes in the help footer below.
+// The testscope command: `run`, `replay`, `report`, `explain`, `merge`, `export`, `check` and `quarantine`,
+// one file each. Exit codes in the help footer below.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/check_command.hpp"
+#include "cli/explain_command.hpp"
 #include "cli/export_command.hpp"
 #include "cli/merge_command.hpp"
 #include "cli/quarantine_command.hpp"
@@ -30,7 +31,7 @@ int testscope_main(int argc, char** argv) {
       "       execution, a program that cannot start, an output folder in use by another run)\n"
       "  3    export: the endpoint was unreachable or refused the data (docs/export.md)\n"
       "  130  interrupted (Ctrl-C); the verdicts of the finished executions are still printed\n"
-      "Run `testscope COMMAND --help` (run, replay, report, merge, quarantine, export, check) for a "
+      "Run `testscope COMMAND --help` (run, replay, report, explain, merge, quarantine, export, check) for a "
       "command's "
       "options.");
 
@@ -51,16 +52,18 @@ int testscope_main(int argc, char** argv) {
   testscope::cli::ReplayOptions replay_options;
   replay_options.argv = run_options.argv;
   CLI::App* replay = testscope::cli::add_replay_command(app, replay_options);
+  testscope::cli::ExplainCommandOptions explain_options;
+  CLI::App* explain = testscope::cli::add_explain_command(app, explain_options);
 
   if (argc > 1 && argv[1][0] != '-' && std::string(argv[1]) != "run" && std::string(argv[1]) != "report" &&
       std::string(argv[1]) != "merge" && std::string(argv[1]) != "quarantine" &&
       std::string(argv[1]) != "export" && std::string(argv[1]) != "check" &&
-      std::string(argv[1]) != "replay") {
-    std::fprintf(
-        stderr,
-        "testscope: unknown command '%s' (commands: run, replay, report, merge, quarantine, export, check; "
-        "see --help)\n",
-        argv[1]);
+      std::string(argv[1]) != "replay" && std::string(argv[1]) != "explain") {
+    std::fprintf(stderr,
+                 "testscope: unknown command '%s' (commands: run, replay, report, explain, merge, "
+                 "quarantine, export, check; "
+                 "see --help)\n",
+                 argv[1]);
     return 2;
   }
   try {
@@ -76,6 +79,7 @@ int testscope_main(int argc, char** argv) {
   if (export_app->parsed()) return testscope::cli::export_command(export_options);
   if (check->parsed()) return testscope::cli::check_command(check_options);
   if (replay->parsed()) return testscope::cli::replay_command(replay_options);
+  if (explain->parsed()) return testscope::cli::explain_command(explain_options);
   return 2;
 }
 

@@ -109,7 +109,9 @@ analysis::Verdicts assemble(const analysis::MergePlan& plan, const fs::path& sta
     if (ec) throw std::runtime_error(copy.from.string() + ": cannot copy: " + ec.message());
   }
   write_file(staging / analysis::kRunManifestFile, analysis::run_manifest_json(plan.manifest));
-  analysis::Verdicts verdicts = analysis::compute_verdicts(analysis::load_artifact_tree(staging));
+  const analysis::ArtifactTree merged = analysis::load_artifact_tree(staging);
+  analysis::Verdicts verdicts = analysis::compute_verdicts(merged);
+  attach_explanations(merged, verdicts);  // as `run` and `report` do, so verdicts.json reads the same
   write_file(staging / "verdicts.json", analysis::verdicts_json(verdicts));
   return verdicts;
 }

@@ -129,8 +129,10 @@ int replay_command(const ReplayOptions& o) {
   if (!run.error.empty()) fmt::print(stderr, "testscope replay: {}\n", run.error);
   if (!run.manifest_written) return 2;
   const fs::path replay_out = request.options.out;
-  const auto verdicts = analyse_output(replay_out);
+  analysis::ArtifactTree tree;
+  auto verdicts = analyse_output(replay_out, &tree);
   if (!verdicts) return 2;
+  attach_explanations(tree, *verdicts);
   if (const std::string error = detail::write_file_atomic(replay_out / artifact_files::kVerdictsFile,
                                                           analysis::verdicts_json(*verdicts));
       !error.empty()) {

@@ -60,9 +60,10 @@ CLI::App* add_report_command(CLI::App& app, ReportOptions& o) {
 }
 
 int report_command(const ReportOptions& o) {
-  analysis::ArtifactTree tree;  // kept only for --html
-  const auto verdicts = analyse_output(o.out, o.html.empty() ? nullptr : &tree);
+  analysis::ArtifactTree tree;  // for --html and the explanations
+  auto verdicts = analyse_output(o.out, &tree);
   if (!verdicts) return 2;
+  attach_explanations(tree, *verdicts);
   if (o.format == "json") {
     fmt::print("{}", analysis::verdicts_json(*verdicts));
   } else {

@@ -145,8 +145,9 @@ int run_command(const runner::RunRequest& request) {
   if (!run.manifest_written) return 2;
 
   analysis::ArtifactTree tree;
-  const auto verdicts = analyse_output(out, &tree);
+  auto verdicts = analyse_output(out, &tree);
   if (!verdicts) return 2;
+  attach_explanations(tree, *verdicts);
   warn_if_nothing_provoked(run.manifest, tree, request.program);
   if (const std::string error =
           detail::write_file_atomic(out / artifact_files::kVerdictsFile, analysis::verdicts_json(*verdicts));

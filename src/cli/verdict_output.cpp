@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "analysis/artifact_tree.hpp"
+#include "explain/explain.hpp"
 #include "report/report_formats.hpp"
 
 namespace testscope::cli {
@@ -20,6 +22,51 @@ std::optional<analysis::Verdicts> analyse_output(const std::filesystem::path& ou
   } catch (const std::exception& e) {
     fmt::print(stderr, "testscope: {}\n", e.what());
     return std::nullopt;
+  }
+}
+
+namespace {
+
+std::vector<std::pair<std::string, std::string>> marks(const explain::Candidate& c, bool failing) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t i = 0; i < c.operations.size(); ++i) {
+    const explain::OperationRef& op = c.operations[i];
+    const std::string& id = failing ? op.failing_span_id : op.passing_span_id;
+    if (id.empty()) continue;
+    out.emplace_back(id, c.operations.size() == 1
+                             ? std::string("[*]")
+                             : fmt::format("[{}{}]", i + 1, op.edge.empty() ? "" : " " + op.edge));
+  }
+  return out;
+}
+
+}  // namespace
+
+void attach_explanations(const analysis::ArtifactTree& tree, analysis::Verdicts& verdicts) {
+  const bool any_flaky =
+      std::any_of(verdicts.tests.begin(), verdicts.tests.end(),
+                  [](const analysis::TestVerdict& v) { return v.verdict == analysis::Verdict::kFlaky; });
+  if (!any_flaky) return;
+  const explain::ExplainResult result = explain::explain_tree(tree, {});
+  for (const explain::TestExplanation& t : result.tests) {
+    auto v = std::find_if(verdicts.tests.begin(), verdicts.tests.end(), [&t](const analysis::TestVerdict& x) {
+      return x.kind == "test" && x.name == t.name;
+    });
+    if (v == verdicts.tests.end() || t.status == "not_flaky") continue;
+    analysis::VerdictExplanation x;
+    x.status = t.status;
+    x.statement = t.summary;
+    if (!t.explanations.empty() && (t.status == "explained" || t.status == "not_ordering")) {
+      const explain::Candidate& top = t.explanations.front();
+      x.statement = top.statement;
+      x.counts = fmt::format("in {} of {} failing executions, {} of {} passing", top.failing_holds,
+                             top.failing_total, top.passing_holds, top.passing_total);
+      x.failing_example = t.failing_example;
+      x.passing_example = t.passing_example;
+      x.failing_marks = marks(top, true);
+      x.passing_marks = marks(top, false);
+    }
+    v->explanation = std::move(x);
   }
 }
 

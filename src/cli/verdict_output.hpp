@@ -15,4 +15,8 @@ namespace testscope::cli {
 std::optional<analysis::Verdicts> analyse_output(const std::filesystem::path& out,
                                                  analysis::ArtifactTree* keep = nullptr);
 
+// Runs `testscope explain` over the flaky tests of `tree` and puts each one's top explanation
+// into its verdict, for the table, verdicts.json, the Markdown summary and the HTML report.
+void attach_explanations(const analysis::ArtifactTree& tree, analysis::Verdicts& verdicts);
+
 }  // namespace testscope::cli

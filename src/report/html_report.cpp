@@ -219,6 +219,46 @@ std::string execution_name(const std::string& dir) {
   return slash == std::string::npos ? dir : dir.substr(slash + 1);
 }
 
+// The failing and passing executions to show. With an explanation (docs/explain.md): the two
+// it names. Otherwise the first failing run that left a trace, else the first failing run, and
+// the first passing run of the same test.
+struct ChosenExecutions {
+  const analysis::FailingAttempt* failing = nullptr;
+  const analysis::Execution* passing_execution = nullptr;
+  const analysis::TestAttempt* passing = nullptr;
+};
+
+ChosenExecutions choose_executions(const TestVerdict& v, const analysis::ArtifactTree& tree,
+                                   const analysis::VerdictExplanation* explained) {
+  const bool is_test = v.kind == "test";
+  ChosenExecutions chosen;
+  chosen.failing = v.failing.empty() ? nullptr : &v.failing.front();
+  for (const analysis::FailingAttempt& attempt : v.failing) {
+    std::error_code error;
+    if (explained != nullptr
+            ? attempt.artifacts == explained->failing_example
+            : is_test &&
+                  fs::exists(tree.root / attempt.artifacts / artifact_files::kChromeTraceFile, error)) {
+      chosen.failing = &attempt;
+      break;
+    }
+  }
+  for (const analysis::Execution& execution : tree.executions) {
+    if (!is_test || chosen.passing != nullptr) break;
+    for (const analysis::TestAttempt& attempt : execution.tests) {
+      const std::string artifacts =
+          execution.dir.empty() ? "tests/" + attempt.id : execution.dir + "/tests/" + attempt.id;
+      if (attempt.full_name == v.name && attempt.outcome == "pass" &&
+          (explained == nullptr || artifacts == explained->passing_example)) {
+        chosen.passing_execution = &execution;
+        chosen.passing = &attempt;
+        break;
+      }
+    }
+  }
+  return chosen;
+}
+
 json detail_json(const TestVerdict& v, const std::string& anchor, const analysis::ArtifactTree& tree,
                  const HtmlReportOptions& options) {
   json out = json::object();
@@ -233,33 +273,25 @@ json detail_json(const TestVerdict& v, const std::string& anchor, const analysis
   out["quarantine"] = v.quarantine;
   const bool is_test = v.kind == "test";
 
-  // The first failing run that left a trace, else the first failing run.
-  const analysis::FailingAttempt* failing = v.failing.empty() ? nullptr : &v.failing.front();
-  for (const analysis::FailingAttempt& attempt : v.failing) {
-    std::error_code error;
-    if (is_test && fs::exists(tree.root / attempt.artifacts / artifact_files::kChromeTraceFile, error)) {
-      failing = &attempt;
-      break;
-    }
+  const analysis::VerdictExplanation* explained =
+      v.explanation && !v.explanation->failing_example.empty() ? &*v.explanation : nullptr;
+  const auto [failing, passing_execution, passing] = choose_executions(v, tree, explained);
+  if (v.explanation) {
+    out["explanation"] = {{"statement", v.explanation->statement}, {"counts", v.explanation->counts}};
   }
-  // The first passing run of the same test.
-  const analysis::Execution* passing_execution = nullptr;
-  const analysis::TestAttempt* passing = nullptr;
-  for (const analysis::Execution& execution : tree.executions) {
-    if (!is_test || passing != nullptr) break;
-    for (const analysis::TestAttempt& attempt : execution.tests) {
-      if (attempt.full_name == v.name && attempt.outcome == "pass") {
-        passing_execution = &execution;
-        passing = &attempt;
-        break;
-      }
-    }
-  }
+  auto marks = [](const std::vector<std::pair<std::string, std::string>>& list) {
+    json marked = json::array();
+    for (const auto& [span_id, label] : list) marked.push_back(json::array({span_id, label}));
+    return marked;
+  };
 
   out["failing"] = failing == nullptr
                        ? json(nullptr)
                        : execution_json("failing", failing->execution, failing->outcome, failing->artifacts,
                                         failing->duration_ns, failing->message, is_test, tree, options);
+  if (explained != nullptr && failing != nullptr && failing->artifacts == explained->failing_example) {
+    out["failing"]["marked"] = marks(explained->failing_marks);
+  }
   std::optional<fs::path> passing_dir;
   if (passing != nullptr) {
     const std::string artifacts = passing_execution->dir.empty()
@@ -268,6 +300,7 @@ json detail_json(const TestVerdict& v, const std::string& anchor, const analysis
     passing_dir = tree.root / artifacts;
     out["passing"] = execution_json("passing", execution_name(passing_execution->dir), "pass", artifacts,
                                     passing->duration_ns, "", true, tree, options);
+    if (explained != nullptr) out["passing"]["marked"] = marks(explained->passing_marks);
   } else {
     out["passing"] = nullptr;
   }

@@ -64,6 +64,12 @@ std::string format_markdown(const Verdicts& verdicts, const std::string& root) {
       out += fmt::format("\n{} more test{} passed or skipped.\n", hidden, hidden == 1 ? "" : "s");
     }
   }
+  for (const TestVerdict& v : verdicts.tests) {  // docs/explain.md
+    if (!v.explanation) continue;
+    out += fmt::format("\n**{}**: {}", cell(detail::display_name(v)), cell(v.explanation->statement));
+    if (!v.explanation->counts.empty()) out += fmt::format(" ({})", cell(v.explanation->counts));
+    out += "\n";
+  }
   return out + "\n";
 }
 

@@ -71,6 +71,24 @@ std::string execution_line(const Verdicts& verdicts) {
                      verdicts.interrupted ? ", then interrupted" : "", verdict_counts(verdicts));
 }
 
+// Under the table, each explained flaky test's top explanation (docs/explain.md).
+std::string explanation_lines(const Verdicts& verdicts, const std::string& root) {
+  std::string out;
+  for (const TestVerdict& v : verdicts.tests) {
+    if (!v.explanation) continue;
+    const VerdictExplanation& x = *v.explanation;
+    out += fmt::format("\n{}: {}\n", display_name(v),
+                       x.status == "explained" ? "what separates its failing executions:" : "explain:");
+    out += fmt::format("  {}{}\n", x.statement, x.counts.empty() ? "" : "\n  " + x.counts);
+    if (!x.failing_example.empty()) {
+      out += fmt::format("  failing {}\n  passing {}\n", joined(root, x.failing_example),
+                         joined(root, x.passing_example));
+    }
+  }
+  if (!out.empty()) out += fmt::format("\n(testscope explain {} says more)\n", root.empty() ? "." : root);
+  return out;
+}
+
 }  // namespace
 
 std::string format_table(const Verdicts& verdicts, const std::string& root, bool colour) {
@@ -102,7 +120,7 @@ std::string format_table(const Verdicts& verdicts, const std::string& root, bool
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
-  return out + execution_line(verdicts);
+  return out + execution_line(verdicts) + explanation_lines(verdicts, root);
 }
 
 std::string format_problems(const Verdicts& verdicts, const std::string& root, std::size_t limit) {

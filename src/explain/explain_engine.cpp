@@ -1,0 +1,610 @@
+#include "explain/explain_engine.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "explain/alignment.hpp"
+#include "explain/candidates.hpp"
+#include "explain/fisher.hpp"
+
+namespace testscope::explain {
+namespace {
+
+// Which kind of candidate to prefer when two say the same about the same executions: an
+// order is the cause the others follow from.
+int kind_priority(CandidateKind kind) { return static_cast<int>(kind); }
+
+// Among the forms of one order: "A ended before B began" (or its negation, "B began
+// before A ended") is the order of two operations; begin/begin and end/end are weaker.
+int form_rank(const RawCandidate& c) {
+  if (c.kind != CandidateKind::kOrder) return 0;
+  return c.edge_a != c.edge_b ? 0 : (c.edge_a == Edge::kBegin ? 1 : 2);
+}
+
+double separation(const Tally& t) {
+  return static_cast<double>(t.failing_holds) / t.failing_total -
+         static_cast<double>(t.passing_holds) / t.passing_total;
+}
+
+// Bonferroni over the candidates that could reach significance at all (Tarone, 1990): the
+// smallest m such that at most m candidates have a best possible p-value below alpha / m.
+int tarone_count(std::vector<double> best_log10_p, double alpha) {
+  std::sort(best_log10_p.begin(), best_log10_p.end());
+  const double log10_alpha = std::log10(alpha);
+  std::size_t count = best_log10_p.size();
+  for (std::size_t m = 1;; ++m) {
+    const double limit = log10_alpha - std::log10(static_cast<double>(m));
+    while (count > 0 && best_log10_p[count - 1] > limit) --count;
+    if (count <= m) return static_cast<int>(m);
+  }
+}
+
+const char* ordinal(int n) {
+  static constexpr std::array<const char*, 6> kWords{"first", "second", "third", "fourth", "fifth", "sixth"};
+  return n >= 0 && n < static_cast<int>(kWords.size()) ? kWords[static_cast<std::size_t>(n)] : nullptr;
+}
+
+std::string ordinal_text(int n) {
+  if (const char* word = ordinal(n)) return word;
+  return fmt::format("#{}", n + 1);
+}
+
+std::string duration_text(std::int64_t ns) {
+  if (ns >= 1'000'000'000) return fmt::format("{:.2f} s", static_cast<double>(ns) / 1e9);
+  if (ns >= 1'000'000) return fmt::format("{:.2f} ms", static_cast<double>(ns) / 1e6);
+  if (ns >= 1'000) return fmt::format("{:.1f} us", static_cast<double>(ns) / 1e3);
+  return fmt::format("{} ns", ns);
+}
+
+std::string hex_id(std::uint64_t id) { return fmt::format("{:016x}", id); }
+
+class Explainer {
+ public:
+  Explainer(const std::vector<ExecutionInput>& executions, StringPool& pool, const ExplainOptions& options)
+      : executions_(executions), pool_(pool), options_(options) {}
+
+  TestExplanation run(TestExplanation out) {
+    for (const ExecutionInput& x : executions_) {
+      (x.failing ? out.failing : out.passing)++;
+      if (!x.provoke_profile.empty()) {
+        ++out.provoked;
+        profiles_.insert(x.provoke_profile);
+      }
+    }
+    for (const std::string& profile : profiles_) {
+      out.provoke_profiles += (out.provoke_profiles.empty() ? "" : ", ") + profile;
+    }
+    if (out.failing == 0 || out.passing == 0) {
+      out.status = "not_flaky";
+      out.summary = out.failing == 0
+                        ? "No execution failed: nothing to explain."
+                        : "Every execution failed: there is no passing execution to compare with.";
+      return out;
+    }
+    for (const ExecutionInput& x : executions_) {
+      traces_.push_back(&x.trace);
+      failing_.push_back(static_cast<char>(x.failing));
+    }
+    alignment_ = align_executions(traces_, pool_);
+    evidence_ = {&traces_, failing_, &alignment_, &pool_};
+    raw_ = collect_candidates(evidence_, options_.alpha, options_.sample_per_group);
+    std::vector<double> best;
+    best.reserve(raw_.size());
+    for (const RawCandidate& c : raw_) best.push_back(c.min_log10_p);
+    out.candidates = tarone_count(best, options_.alpha);
+    out.threshold_log10_p = std::log10(options_.alpha) - std::log10(static_cast<double>(out.candidates));
+    threshold_ = out.threshold_log10_p;
+    if (fisher_best_log10_p(out.failing, out.passing) > out.threshold_log10_p) return too_few(std::move(out));
+    index_operations();
+    rank(out);
+    return out;
+  }
+
+ private:
+  // ---- choosing
+
+  struct Ranked {
+    std::size_t raw = 0;
+    bool negated = false;
+    double strength = 0;  // |separation|
+    std::int64_t decisive = 0;
+    int folded = 0;
+  };
+
+  // Folds candidates true in exactly the same executions into the one to state.
+  std::vector<Ranked> fold(double threshold) {
+    std::unordered_map<std::uint64_t, std::size_t> by_signature;
+    std::vector<Ranked> reps;
+    for (std::size_t i = 0; i < raw_.size(); ++i) {
+      const RawCandidate& c = raw_[i];
+      if (c.log10_p > threshold) continue;
+      const double s = separation(c.tally);
+      Ranked r{i, s < 0, std::fabs(s), decisive_time(c, evidence_), 0};
+      const std::uint64_t signature = r.negated ? c.tally.signature_negated : c.tally.signature;
+      auto [it, inserted] = by_signature.try_emplace(signature, reps.size());
+      if (inserted) {
+        reps.push_back(r);
+        continue;
+      }
+      Ranked& kept = reps[it->second];
+      ++kept.folded;
+      if (better_statement(r, kept)) {
+        r.folded = kept.folded;
+        kept = r;
+      }
+    }
+    return reps;
+  }
+
+  bool better_statement(const Ranked& x, const Ranked& y) const {
+    const RawCandidate& a = raw_[x.raw];
+    const RawCandidate& b = raw_[y.raw];
+    if (kind_priority(a.kind) != kind_priority(b.kind)) return kind_priority(a.kind) < kind_priority(b.kind);
+    if (form_rank(a) != form_rank(b)) return form_rank(a) < form_rank(b);
+    if (x.negated != y.negated && a.kind != CandidateKind::kOrder) return !x.negated;
+    // A span inside another says where more precisely: the read, not the request around it.
+    if (depth(a) != depth(b)) return depth(a) > depth(b);
+    if (x.decisive != y.decisive) return x.decisive < y.decisive;
+    return x.raw < y.raw;
+  }
+
+  // Stronger evidence first; on equal counts, the earlier cause, then the simpler kind.
+  bool ranks_before(const Ranked& x, const Ranked& y) const {
+    const RawCandidate& a = raw_[x.raw];
+    const RawCandidate& b = raw_[y.raw];
+    if (a.log10_p != b.log10_p) return a.log10_p < b.log10_p;
+    if (is_order(a.kind) && is_order(b.kind) && depth(a) != depth(b)) return depth(a) > depth(b);
+    if (x.decisive != y.decisive) return x.decisive < y.decisive;
+    return better_statement(x, y);
+  }
+
+  // How deep in the span tree the candidate's operations are, together.
+  int depth(const RawCandidate& c) const {
+    if (c.kind == CandidateKind::kMetric) return 0;
+    int d = alignment_.paths[alignment_.operations[c.a].path].depth;
+    if (is_order(c.kind)) d += alignment_.paths[alignment_.operations[c.b].path].depth;
+    return d;
+  }
+
+  static bool is_order(CandidateKind kind) {
+    return kind == CandidateKind::kOrder || kind == CandidateKind::kOverlap;
+  }
+
+  // The weakest statement of an order that still separates: "A began before B ended" is
+  // what a read racing a write needs; "A ended before B began" claims more. Rank 0 is weakest.
+  static int weakness_rank(const RawCandidate& c, bool negated) {
+    const Edge first = negated ? c.edge_b : c.edge_a;
+    const Edge second = negated ? c.edge_a : c.edge_b;
+    if (first == Edge::kBegin && second == Edge::kEnd) return 0;
+    return first == second ? 1 : 2;
+  }
+
+  // One statement per pair of operations: of the forms that separate nearly as well as the
+  // best (separation within 0.05), the weakest.
+  void one_form_per_pair(std::vector<Ranked>& reps) const {
+    constexpr double kNearly = 0.05;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> best;  // pair -> index in reps
+    std::vector<char> drop(reps.size(), 0);
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+      const RawCandidate& c = raw_[reps[i].raw];
+      if (c.kind != CandidateKind::kOrder) continue;
+      auto [it, inserted] = best.try_emplace({c.a, c.b}, i);
+      if (inserted) continue;
+      Ranked& kept = reps[it->second];
+      Ranked& other = reps[i];
+      const bool prefer_other =
+          other.strength > kept.strength + kNearly ||
+          (other.strength >= kept.strength - kNearly &&
+           weakness_rank(c, other.negated) < weakness_rank(raw_[kept.raw], kept.negated) &&
+           kept.strength < other.strength + kNearly);
+      const std::size_t loser = prefer_other ? it->second : i;
+      if (prefer_other) it->second = i;
+      reps[it->second].folded += reps[loser].folded + 1;
+      drop[loser] = 1;
+    }
+    std::vector<Ranked> kept;
+    for (std::size_t i = 0; i < reps.size(); ++i) {
+      if (drop[i] == 0) kept.push_back(reps[i]);
+    }
+    reps = std::move(kept);
+  }
+
+  // The spans a candidate names in execution e, to leave out restatements of one shown already
+  // (by thread name instead of role, say).
+  std::vector<std::int64_t> concrete(const Ranked& r, std::size_t e) const {
+    const RawCandidate& c = raw_[r.raw];
+    std::vector<std::int64_t> key{static_cast<std::int64_t>(c.kind),
+                                  c.kind == CandidateKind::kMetric ? c.key : 0};
+    if (c.kind == CandidateKind::kMetric) return key;
+    for (const std::uint32_t op : {c.a, c.b}) {
+      key.push_back(alignment_.span(op, e));
+      if (!is_order(c.kind)) break;
+    }
+    if (is_order(c.kind)) std::sort(key.begin() + 2, key.end());
+    if (c.kind != CandidateKind::kOrder && c.kind != CandidateKind::kOverlap) key.push_back(c.key);
+    return key;
+  }
+
+  void rank(TestExplanation& out) {
+    std::vector<Ranked> reps = fold(out.threshold_log10_p);
+    one_form_per_pair(reps);
+    std::sort(reps.begin(), reps.end(),
+              [this](const Ranked& x, const Ranked& y) { return ranks_before(x, y); });
+    // An order of operations that separates the groups well is the explanation, even when a
+    // value it leads to (both read uses=0) separates them as well or better.
+    constexpr double kOrderStrength = 0.5;
+    // Among those, the ones that separate (nearly) best, then by p: a perfect separation over
+    // the executions where it can be told beats a looser one counted over more of them.
+    constexpr double kNearly = 0.05;
+    double strongest = 0;
+    for (const Ranked& r : reps) {
+      if (is_order(raw_[r.raw].kind)) strongest = std::max(strongest, r.strength);
+    }
+    auto top = std::find_if(reps.begin(), reps.end(), [&](const Ranked& r) {
+      return is_order(raw_[r.raw].kind) && r.strength >= kOrderStrength && r.strength >= strongest - kNearly;
+    });
+    if (reps.empty()) {
+      nothing_separates(out);
+      return;
+    }
+    out.status = top != reps.end() ? "explained" : "not_ordering";
+    if (top == reps.end()) top = reps.begin();
+    std::rotate(reps.begin(), top, top + 1);
+    std::vector<std::size_t> used;
+    Candidate first = describe(reps.front(), true);
+    first.support = support(reps.front(), used);
+    out.failing_example = first.failing_example;
+    out.passing_example = first.passing_example;
+    out.summary =
+        out.status == "explained"
+            ? first.statement + "."
+            : "No order of operations separates the failing executions from the passing ones; this does: " +
+                  first.statement + ".";
+    out.explanations.push_back(std::move(first));
+    const std::int32_t example = raw_[reps.front().raw].tally.example[reps.front().negated ? 1 : 0];
+    std::set<std::vector<std::int64_t>> shown;
+    if (example >= 0) shown.insert(concrete(reps.front(), static_cast<std::size_t>(example)));
+    for (std::size_t i = 1; i < reps.size() && static_cast<int>(out.explanations.size()) < options_.top;
+         ++i) {
+      if (std::find(used.begin(), used.end(), reps[i].raw) != used.end()) continue;
+      if (example >= 0 && !shown.insert(concrete(reps[i], static_cast<std::size_t>(example))).second) {
+        continue;
+      }
+      out.explanations.push_back(describe(reps[i], true));
+    }
+    out.roles = role_legend();
+  }
+
+  void nothing_separates(TestExplanation& out) {
+    out.status = "nothing_separates";
+    out.summary = fmt::format(
+        "Nothing separates the failing executions from the passing ones: none of the {} candidates (orders "
+        "of "
+        "operations, values, events, durations, metrics) is significant at {:g}% after correction. The "
+        "failure "
+        "does not follow any order of operations the spans show: it may be random, or decided where no span "
+        "looks.",
+        out.candidates, options_.alpha * 100);
+    // The closest one, marked not significant, so the reader sees how far it was.
+    auto closest =
+        std::min_element(raw_.begin(), raw_.end(),
+                         [](const RawCandidate& x, const RawCandidate& y) { return x.log10_p < y.log10_p; });
+    if (closest != raw_.end()) {
+      const double s = separation(closest->tally);
+      Ranked r{static_cast<std::size_t>(closest - raw_.begin()), s < 0, std::fabs(s), 0, 0};
+      out.explanations.push_back(describe(r, false));
+      out.roles = role_legend();
+    }
+  }
+
+  static TestExplanation too_few(TestExplanation out) {
+    out.status = "too_few";
+    const int n = out.failing + out.passing;
+    const double rate = static_cast<double>(out.failing) / n;
+    auto enough = [&](int total) {
+      const int f = std::clamp(static_cast<int>(std::lround(rate * total)), 1, total - 1);
+      return fisher_best_log10_p(f, total - f) <= out.threshold_log10_p;
+    };
+    int high = n;
+    while (!enough(high) && high < 10'000'000) high *= 2;
+    int low = n;
+    while (low + 1 < high) {
+      const int mid = low + (high - low) / 2;
+      (enough(mid) ? high : low) = mid;
+    }
+    out.more_executions = high - n;
+    out.summary = fmt::format(
+        "Too few executions to tell a cause from chance: with {} failing and {} passing, even an order that "
+        "held in "
+        "every failing execution and in no passing one would not be significant among {} candidates. Run at "
+        "least "
+        "{} more executions (at the failure rate seen so far, {:.1f}%).",
+        out.failing, out.passing, out.candidates, out.more_executions, rate * 100);
+    return out;
+  }
+
+  // ---- describing
+
+  void index_operations() {
+    for (std::uint32_t op = 0; op < alignment_.operations.size(); ++op) {
+      const Operation& o = alignment_.operations[op];
+      by_key_[key_of(o.identity, o.path, o.occurrence)] = op;
+      auto& paths = paths_by_name_[(static_cast<std::uint64_t>(o.identity) << 32U) | o.name];
+      if (std::find(paths.begin(), paths.end(), o.path) == paths.end()) paths.push_back(o.path);
+      int& most = most_occurrences_[(static_cast<std::uint64_t>(o.identity) << 32U) | o.path];
+      most = std::max(most, o.occurrence);
+    }
+  }
+
+  static std::uint64_t key_of(int identity, std::uint32_t path, int occurrence) {
+    return (static_cast<std::uint64_t>(identity) << 44U) | (static_cast<std::uint64_t>(path) << 20U) |
+           static_cast<std::uint64_t>(occurrence);
+  }
+
+  // "user": the common start of the shape's thread names, cut at a separator.
+  std::string shape_stem(const ThreadShape& shape) const {
+    if (shape.thread_names.empty()) return "thread";
+    std::string prefix = pool_.text(shape.thread_names.front());
+    for (const StringId name : shape.thread_names) {
+      const std::string& text = pool_.text(name);
+      std::size_t i = 0;
+      while (i < prefix.size() && i < text.size() && prefix[i] == text[i]) ++i;
+      prefix.resize(i);
+    }
+    auto separator = [](char c) {
+      return c == '-' || c == '_' || c == '.' || c == ' ' || c == '/' || c == ':';
+    };
+    const bool whole_token =
+        std::all_of(shape.thread_names.begin(), shape.thread_names.end(), [&](StringId name) {
+          const std::string& text = pool_.text(name);
+          return text.size() == prefix.size() || (!prefix.empty() && separator(prefix.back())) ||
+                 separator(text[prefix.size()]);
+        });
+    if (!whole_token) {
+      const auto cut = std::find_if(prefix.rbegin(), prefix.rend(), separator);
+      prefix.resize(cut == prefix.rend() ? 0 : static_cast<std::size_t>(prefix.rend() - cut));
+    }
+    while (!prefix.empty() && separator(prefix.back())) prefix.pop_back();
+    return prefix.empty() ? "thread" : prefix;
+  }
+
+  std::string identity_text(int identity) {
+    const ThreadIdentity& id = alignment_.identities[static_cast<std::size_t>(identity)];
+    if (!id.by_role) return pool_.text(id.name);
+    used_roles_.insert(identity);
+    const ThreadShape& shape = alignment_.shapes[static_cast<std::size_t>(id.shape)];
+    if (shape.max_threads < 2) return "the thread running " + pool_.text(shape.role_span);
+    return "the " + ordinal_text(id.rank) + " " + shape_stem(shape);
+  }
+
+  std::string operation_text(std::uint32_t op) {
+    const Operation& o = alignment_.operations[op];
+    std::string text = identity_text(o.identity) + "'s ";
+    const int most = most_occurrences_[(static_cast<std::uint64_t>(o.identity) << 32U) | o.path];
+    if (most > 0) text += ordinal_text(o.occurrence) + " ";
+    const auto& paths = paths_by_name_[(static_cast<std::uint64_t>(o.identity) << 32U) | o.name];
+    text += paths.size() > 1 ? alignment_.path_text(o.path, pool_) : pool_.text(o.name);
+    return text;
+  }
+
+  std::vector<std::string> role_legend() {
+    std::vector<std::string> lines;
+    for (const int identity : used_roles_) {
+      const ThreadIdentity& id = alignment_.identities[static_cast<std::size_t>(identity)];
+      const ThreadShape& shape = alignment_.shapes[static_cast<std::size_t>(id.shape)];
+      std::string names;
+      for (std::size_t i = 0; i < shape.thread_names.size() && i < 6; ++i) {
+        names += (i == 0 ? "" : ", ") + pool_.text(shape.thread_names[i]);
+      }
+      if (shape.thread_names.size() > 6) names += fmt::format(" and {} more", shape.thread_names.size() - 6);
+      if (names.empty()) names = "unnamed threads";
+      lines.push_back(fmt::format("{}: of the threads {} (same spans), the {} to begin {}",
+                                  identity_text(identity), names, ordinal_text(id.rank),
+                                  pool_.text(shape.role_span)));
+    }
+    return lines;
+  }
+
+  std::string value_text(StringId value) const {
+    return value == kAbsentValue ? "(none)" : pool_.text(value);
+  }
+
+  std::string statement(const RawCandidate& c, bool negated) {
+    auto verb = [](Edge edge) { return edge == Edge::kBegin ? "began" : "ended"; };
+    switch (c.kind) {
+      case CandidateKind::kOrder:
+        if (!negated) {
+          return fmt::format("{} {} before {} {}", operation_text(c.a), verb(c.edge_a), operation_text(c.b),
+                             verb(c.edge_b));
+        }
+        return fmt::format("{} {} before {} {}", operation_text(c.b), verb(c.edge_b), operation_text(c.a),
+                           verb(c.edge_a));
+      case CandidateKind::kOverlap:
+        return fmt::format("{} and {} {}", operation_text(c.a), operation_text(c.b),
+                           negated ? "did not overlap" : "overlapped");
+      case CandidateKind::kPresence:
+        return fmt::format("{} {}", operation_text(c.a), negated ? "did not run" : "ran");
+      case CandidateKind::kError:
+        return fmt::format("{} ended {} an error", operation_text(c.a), negated ? "without" : "with");
+      case CandidateKind::kDuration:
+        return fmt::format("{} took {} {} (its own time, injected waits excluded)", operation_text(c.a),
+                           negated ? "at most" : "longer than", duration_text(c.threshold));
+      default:
+        return value_statement(c, negated);
+    }
+  }
+
+  // Attributes, event fields and metrics: "A had k=v".
+  std::string value_statement(const RawCandidate& c, bool negated) {
+    if (c.kind == CandidateKind::kMetric) {
+      if (c.value == kAbsentValue) {
+        return fmt::format("metric {} {}", pool_.text(c.key), negated ? "changed" : "did not change");
+      }
+      return fmt::format("metric {} {} by {}", pool_.text(c.key), negated ? "did not change" : "changed",
+                         pool_.text(c.value));
+    }
+    if (c.kind == CandidateKind::kEvent) {
+      if (c.field == kNoString) {
+        return fmt::format("{} {} event {}", operation_text(c.a), negated ? "did not record" : "recorded",
+                           pool_.text(c.key));
+      }
+      return fmt::format("{}'s event {} {} {}={}", operation_text(c.a), pool_.text(c.key),
+                         negated ? "did not have" : "had", pool_.text(c.field), value_text(c.value));
+    }
+    if (c.value == kAbsentValue) {
+      return fmt::format("{} {} {}", operation_text(c.a), negated ? "had" : "had no", pool_.text(c.key));
+    }
+    return fmt::format("{} {} {}={}", operation_text(c.a), negated ? "did not have" : "had",
+                       pool_.text(c.key), pool_.text(c.value));
+  }
+
+  OperationRef operation_ref(std::uint32_t op, Edge edge, bool with_edge, std::int32_t failing_e,
+                             std::int32_t passing_e) {
+    const Operation& o = alignment_.operations[op];
+    OperationRef ref;
+    ref.thread = identity_text(o.identity);
+    ref.span = pool_.text(o.name);
+    ref.path = alignment_.path_text(o.path, pool_);
+    ref.occurrence = o.occurrence;
+    if (with_edge) ref.edge = edge == Edge::kBegin ? "begin" : "end";
+    auto fill = [&](std::int32_t e, std::string& thread, std::string& span_id) {
+      if (e < 0) return;
+      const std::int32_t s = alignment_.span(op, static_cast<std::size_t>(e));
+      if (s < 0) return;
+      const ExecutionTrace& t = *traces_[static_cast<std::size_t>(e)];
+      const SpanRecord& span = t.spans[static_cast<std::size_t>(s)];
+      const StringId name = t.threads[span.thread].name;
+      thread = name == kNoString ? fmt::format("tid {}", t.threads[span.thread].os_tid) : pool_.text(name);
+      span_id = hex_id(span.span_id);
+    };
+    fill(failing_e, ref.failing_thread, ref.failing_span_id);
+    fill(passing_e, ref.passing_thread, ref.passing_span_id);
+    return ref;
+  }
+
+  Candidate describe(const Ranked& r, bool significant) {
+    const RawCandidate& c = raw_[r.raw];
+    Candidate out;
+    out.kind = c.kind;
+    out.statement = statement(c, r.negated);
+    const Tally& t = c.tally;
+    out.failing_total = t.failing_total;
+    out.passing_total = t.passing_total;
+    out.failing_holds = r.negated ? t.failing_total - t.failing_holds : t.failing_holds;
+    out.passing_holds = r.negated ? t.passing_total - t.passing_holds : t.passing_holds;
+    out.log10_p = c.log10_p;
+    out.significant = significant;
+    out.folded = r.folded;
+    const std::int32_t failing_e = t.example[r.negated ? 1 : 0];
+    const std::int32_t passing_e = t.example[r.negated ? 2 : 3];
+    if (failing_e >= 0) out.failing_example = executions_[static_cast<std::size_t>(failing_e)].artifacts;
+    if (passing_e >= 0) out.passing_example = executions_[static_cast<std::size_t>(passing_e)].artifacts;
+    const bool ordered = is_order(c.kind);
+    if (ordered && c.kind == CandidateKind::kOrder && r.negated) {
+      out.operations.push_back(operation_ref(c.b, c.edge_b, true, failing_e, passing_e));
+      out.operations.push_back(operation_ref(c.a, c.edge_a, true, failing_e, passing_e));
+    } else if (c.kind != CandidateKind::kMetric) {
+      out.operations.push_back(
+          operation_ref(c.a, c.edge_a, c.kind == CandidateKind::kOrder, failing_e, passing_e));
+      if (ordered) {
+        out.operations.push_back(
+            operation_ref(c.b, c.edge_b, c.kind == CandidateKind::kOrder, failing_e, passing_e));
+      }
+    }
+    return out;
+  }
+
+  // Values that go with the top order: attributes or events on the same threads that separate
+  // (nearly) as well, e.g. "both apply_promo had promo.uses=0".
+  std::vector<std::string> support(const Ranked& top, std::vector<std::size_t>& used) {
+    const RawCandidate& t = raw_[top.raw];
+    if (!is_order(t.kind)) return {};
+    const int ia = alignment_.operations[t.a].identity;
+    const int ib = alignment_.operations[t.b].identity;
+    std::vector<std::string> lines;
+    for (std::size_t i = 0; i < raw_.size() && lines.size() < 2; ++i) {
+      const RawCandidate& c = raw_[i];
+      if ((c.kind != CandidateKind::kAttribute && c.kind != CandidateKind::kEvent) ||
+          c.log10_p > threshold_) {
+        continue;
+      }
+      const double s = separation(c.tally);
+      if (s < 0 || s < 0.8 * top.strength) continue;
+      const Operation& o = alignment_.operations[c.a];
+      if (o.identity != ia && o.identity != ib) continue;
+      const int other = o.identity == ia ? ib : ia;
+      used.push_back(i);
+      const std::string counts =
+          fmt::format("{} of {} failing, {} of {} passing", c.tally.failing_holds, c.tally.failing_total,
+                      c.tally.passing_holds, c.tally.passing_total);
+      if (c.kind == CandidateKind::kAttribute && c.value != kAbsentValue && same_value_in_failing(c, other)) {
+        lines.push_back(fmt::format("both {} had {}={} ({}'s: {})", pool_.text(o.name), pool_.text(c.key),
+                                    pool_.text(c.value), identity_text(o.identity), counts));
+      } else {
+        lines.push_back(fmt::format("{} ({})", statement(c, false), counts));
+      }
+    }
+    return lines;
+  }
+
+  // Whether the same operation on thread `identity` had the same value wherever `c` held in a failing
+  // execution.
+  bool same_value_in_failing(const RawCandidate& c, int identity) {
+    const Operation& o = alignment_.operations[c.a];
+    const auto it = by_key_.find(key_of(identity, o.path, o.occurrence));
+    if (it == by_key_.end()) return false;
+    int seen = 0;
+    for (std::size_t e = 0; e < traces_.size(); ++e) {
+      if (failing_[e] == 0) continue;
+      const std::int32_t mine = alignment_.span(c.a, e);
+      const std::int32_t theirs = alignment_.span(it->second, e);
+      if (mine < 0 || theirs < 0 || attribute(e, mine, c.key) != c.value) continue;
+      if (attribute(e, theirs, c.key) != c.value) return false;
+      ++seen;
+    }
+    return seen > 0;
+  }
+
+  StringId attribute(std::size_t e, std::int32_t span, StringId key) const {
+    const ExecutionTrace& t = *traces_[e];
+    const SpanRecord& s = t.spans[static_cast<std::size_t>(span)];
+    for (std::uint32_t k = 0; k < s.attribute_count; ++k) {
+      if (t.attributes[s.attribute_begin + k].key == key) return t.attributes[s.attribute_begin + k].value;
+    }
+    return kAbsentValue;
+  }
+
+  const std::vector<ExecutionInput>& executions_;
+  StringPool& pool_;
+  const ExplainOptions& options_;
+  std::set<std::string> profiles_;
+  std::vector<const ExecutionTrace*> traces_;
+  std::vector<char> failing_;
+  Alignment alignment_;
+  Evidence evidence_;
+  std::vector<RawCandidate> raw_;
+  double threshold_ = 0;
+  std::unordered_map<std::uint64_t, std::uint32_t> by_key_;
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> paths_by_name_;
+  std::unordered_map<std::uint64_t, int> most_occurrences_;
+  std::set<int> used_roles_;
+};
+
+}  // namespace
+
+TestExplanation explain_test(const std::string& name, const std::string& id,
+                             const std::vector<ExecutionInput>& executions, StringPool& pool,
+                             const ExplainOptions& options) {
+  TestExplanation out;
+  out.name = name;
+  out.id = id;
+  return Explainer(executions, pool, options).run(std::move(out));
+}
+
+}  // namespace testscope::explain

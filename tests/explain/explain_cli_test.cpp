@@ -1,0 +1,70 @@
+// testscope explain on real runs (docs/explain.md): the promo example's race is named with
+// its counts, a test that fails at random gets no separating order, and bad input exits 2.
+#include "../cli/cli_harness.hpp"
+
+namespace {
+
+using cli_test::json;
+
+class ExplainCli : public cli_test::CliTest {};
+
+#ifdef PROMO_TESTS
+// A few seconds: 40 executions under --provoke=heavy make the race fail often enough.
+TEST_F(ExplainCli, PromoNamesTheReadBeforeTheWrite) {
+  const auto run = testscope({"run", "-n", "40", "--provoke=heavy", "--seed", "7", "--out", "out", "--",
+                              PROMO_TESTS, "--gtest_filter=PromoRace.Racy*"});
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  const auto text = testscope({"explain", "out"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("Explanation: the second user's db.get_promo"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("the first user's db.increment_promo_uses"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("both apply_promo had promo.uses=0"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("provoked (heavy)"), std::string::npos) << text.out;
+  const auto out = testscope({"explain", "out", "--format", "json"});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  const json doc = json::parse(out.out);
+  const json& test = doc["tests"].at(0);
+  EXPECT_EQ(test["status"], "explained");
+  const json& top = test["explanations"].at(0);
+  EXPECT_EQ(top["kind"], "order");
+  EXPECT_EQ(top["failing"]["holds"], top["failing"]["of"]);
+  EXPECT_EQ(top["passing"]["holds"], 0);
+  ASSERT_EQ(top["operations"].size(), 2U);
+  EXPECT_EQ(top["operations"][0]["span"], "db.get_promo");
+  EXPECT_EQ(top["operations"][0]["thread"], "the second user");
+  EXPECT_EQ(top["operations"][1]["span"], "db.increment_promo_uses");
+  EXPECT_EQ(top["operations"][1]["thread"], "the first user");
+  // No provocation wait is ever named.
+  EXPECT_EQ(out.out.find("testscope.provoke"), std::string::npos);
+}
+#endif
+
+TEST_F(ExplainCli, CoinFlipHasNoSeparatingOrder) {
+  const auto run = testscope({"run", "-n", "60", "--out", "out", "--", EXPLAIN_FIXTURE_PROGRAM});
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  const auto out = testscope({"explain", "out", "--format", "json"});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  const json doc = json::parse(out.out);
+  ASSERT_EQ(doc["tests"].size(), 1U) << out.out;
+  const std::string status = doc["tests"][0]["status"];
+  EXPECT_TRUE(status == "nothing_separates" || status == "too_few") << out.out;
+  for (const json& c : doc["tests"][0]["explanations"]) EXPECT_FALSE(c["significant"].get<bool>()) << out.out;
+}
+
+TEST_F(ExplainCli, BadInputExits2NamingIt) {
+  const auto missing = testscope({"explain", "no-such-folder"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no-such-folder"), std::string::npos) << missing.err;
+  cli_test::write_file(dir() / "empty" / "x.txt", "");
+  const auto empty = testscope({"explain", "empty"});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("empty"), std::string::npos) << empty.err;
+  const auto run = testscope({"run", "-n", "2", "--out", "out", "--", EXPLAIN_FIXTURE_PROGRAM});
+  const auto unknown = testscope({"explain", "out", "No.SuchTest"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("no test named 'No.SuchTest' in out"), std::string::npos) << unknown.err;
+  const auto top = testscope({"explain", "out", "--top", "0"});
+  EXPECT_EQ(top.exit_code, 2);
+}
+
+}  // namespace
