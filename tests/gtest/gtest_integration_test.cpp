@@ -203,7 +203,9 @@ TEST_F(GtestIntegration, AFailedTestShowsItsMetricChangesAndLogsFilteredByPrefix
       run_process({FIXTURE_PROGRAM, "--gtest_filter=Logs.*", "--testscope_console=always"});
   EXPECT_NE(logs.out.find("≡ test_started  workers=4"), std::string::npos) << logs.out;
   EXPECT_NE(logs.out.find("≡ DEBUG workers_starting  count=4"), std::string::npos) << logs.out;
-  EXPECT_NE(logs.out.find("more lines; the whole trace is in trace.chrome.json"), std::string::npos)
+  EXPECT_NE(logs.out.find("lines left out (failures and the spans around them kept); write artifacts "
+                          "(--testscope_artifacts=DIR) for the whole trace"),
+            std::string::npos)
       << "207 log events are more than the console's 200 lines\n"
       << logs.out;
   // Which worker's steps come first (and so fit in the 200 lines) depends on scheduling:
