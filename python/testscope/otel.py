@@ -1,0 +1,347 @@
+"""OpenTelemetry's Python API over testscope's native recorder.
+
+`TracerProvider` implements the API's TracerProvider/Tracer/Span for code that calls
+`trace.get_tracer(__name__)` and `start_as_current_span(...)`: each span is recorded by the
+C++ recorder (a few microseconds; docs/pytest.md has the measurement), parented through
+OpenTelemetry's own context (contextvars), so asyncio tasks keep their parents.
+`SpanProcessor` feeds spans of a user-configured opentelemetry-sdk TracerProvider into the
+same capture, with the SDK's own ids.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import traceback
+from typing import Optional
+
+from opentelemetry import context as context_api
+from opentelemetry import trace
+from opentelemetry.context import _RUNTIME_CONTEXT
+from opentelemetry.trace import (
+    INVALID_SPAN_CONTEXT,
+    NonRecordingSpan,
+    SpanContext,
+    Status,
+    StatusCode,
+    TraceFlags,
+)
+from opentelemetry.trace.propagation import _SPAN_KEY
+
+from . import _native
+from ._lanes import current_lane
+
+_MASK64 = (1 << 64) - 1
+_begin = _native.begin_span
+_set_value = context_api.set_value
+_attach = context_api.attach
+_detach = context_api.detach
+_STATUS = {StatusCode.UNSET: 0, StatusCode.OK: 1, StatusCode.ERROR: 2}
+
+
+def _parent_ids(context) -> tuple:
+    """(span id, trace hi, trace lo) of the span current in `context` (None: the current one)."""
+    ctx = _RUNTIME_CONTEXT.get_current() if context is None else context
+    parent = ctx.get(_SPAN_KEY)
+    if parent is None:
+        return 0, 0, 0
+    if type(parent) is Span:
+        n = parent._native
+        return n.span_id, n.trace_hi, n.trace_lo
+    sc = parent.get_span_context()
+    if not sc.is_valid:
+        return 0, 0, 0
+    return sc.span_id, sc.trace_id >> 64, sc.trace_id & _MASK64
+
+
+class Span(trace.Span):
+    """A span recorded by the native recorder; its methods never raise into the code under test."""
+
+    __slots__ = ("_native", "_name", "_context")
+
+    def __init__(self, native, name: str) -> None:
+        self._native = native
+        self._name = name
+        self._context = None
+
+    def get_span_context(self) -> SpanContext:
+        if self._context is None:
+            n = self._native
+            if n.span_id:
+                self._context = SpanContext(
+                    trace_id=(n.trace_hi << 64) | n.trace_lo,
+                    span_id=n.span_id,
+                    is_remote=False,
+                    trace_flags=TraceFlags(TraceFlags.SAMPLED),
+                )
+            else:
+                self._context = INVALID_SPAN_CONTEXT
+        return self._context
+
+    def is_recording(self) -> bool:
+        return self._native.recording
+
+    def set_attribute(self, key: str, value) -> None:
+        self._native.set_attribute(current_lane(), key, value)
+
+    def set_attributes(self, attributes) -> None:
+        lane = current_lane()
+        for key, value in attributes.items():
+            self._native.set_attribute(lane, key, value)
+
+    def add_event(self, name: str, attributes=None, timestamp: Optional[int] = None) -> None:
+        self._native.add_event(current_lane(), name, attributes)
+
+    def add_link(self, context, attributes=None) -> None:  # links are not recorded
+        pass
+
+    def update_name(self, name: str) -> None:
+        # The name went into the buffer at the start; the new one is kept as an attribute.
+        self._native.set_attribute(current_lane(), "testscope.updated_name", name)
+
+    def set_status(self, status, description: Optional[str] = None) -> None:
+        if isinstance(status, Status):
+            code, message = status.status_code, status.description or ""
+        else:
+            code, message = status, description or ""
+        self._native.set_status(current_lane(), _STATUS.get(code, 0), message if code is StatusCode.ERROR else "")
+
+    def record_exception(self, exception, attributes=None, timestamp=None, escaped: bool = False) -> None:
+        fields = {
+            "exception.type": type(exception).__qualname__,
+            "exception.message": str(exception),
+            "exception.stacktrace": "".join(
+                traceback.format_exception(type(exception), exception, exception.__traceback__)
+            ),
+            "exception.escaped": str(escaped),
+        }
+        if attributes:
+            fields.update(attributes)
+        self._native.add_event(current_lane(), "exception", fields)
+
+    def end(self, end_time: Optional[int] = None) -> None:
+        self._native.end(current_lane())
+
+    def __repr__(self) -> str:
+        return f"testscope.otel.Span(name={self._name!r}, recording={self._native.recording})"
+
+
+class _CurrentSpan:
+    """What start_as_current_span returns: a context manager (and decorator) without the
+    generator machinery of the API's default implementation."""
+
+    __slots__ = ("_tracer", "_name", "_context", "_attributes", "_record_exception", "_set_status",
+                 "_end_on_exit", "_span", "_token")
+
+    def __init__(self, tracer, name, context, attributes, record_exception, set_status, end_on_exit):
+        self._tracer = tracer
+        self._name = name
+        self._context = context
+        self._attributes = attributes
+        self._record_exception = record_exception
+        self._set_status = set_status
+        self._end_on_exit = end_on_exit
+
+    def __enter__(self):
+        span = self._tracer._start(self._name, self._context, self._attributes, 2)
+        self._span = span
+        self._token = _attach(_set_value(_SPAN_KEY, span, self._context))
+        return span
+
+    def __exit__(self, exc_type, exc, tb):
+        span = self._span
+        try:
+            if exc is not None and span._native.recording:
+                if self._record_exception:
+                    span.record_exception(exc, escaped=True)
+                if self._set_status:
+                    span.set_status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}")
+        finally:
+            _detach(self._token)
+            if self._end_on_exit:
+                span._native.end(current_lane())
+        return False
+
+    def __call__(self, function):
+        # @tracer.start_as_current_span("name"), on a function or a coroutine function.
+        args = (self._tracer, self._name, self._context, self._attributes, self._record_exception,
+                self._set_status, self._end_on_exit)
+        if inspect.iscoroutinefunction(function):
+            @functools.wraps(function)
+            async def run_async(*a, **k):
+                with _CurrentSpan(*args):
+                    return await function(*a, **k)
+            return run_async
+
+        @functools.wraps(function)
+        def run(*a, **k):
+            with _CurrentSpan(*args):
+                return function(*a, **k)
+        return run
+
+
+class Tracer(trace.Tracer):
+    """A tracer whose spans go to testscope's recorder (or to the user's SDK provider once
+    they set one: see _Delegation)."""
+
+    def __init__(self, name: str, version: Optional[str] = None, schema_url: Optional[str] = None,
+                 attributes=None) -> None:
+        self._args = (name, version, schema_url)
+        self._delegate_tracer = None
+        self._delegate_of = None
+
+    def _delegate(self):
+        provider = _delegation.provider
+        if provider is None:
+            return None
+        if self._delegate_of is not provider:
+            self._delegate_tracer = provider.get_tracer(*self._args)
+            self._delegate_of = provider
+        return self._delegate_tracer
+
+    def _start(self, name, context, attributes, depth):
+        parent_span, parent_hi, parent_lo = _parent_ids(context)
+        lane = current_lane()
+        native = _begin(lane, name, parent_span, parent_hi, parent_lo, 0, 0, 0, -1)
+        if attributes and native.recording:
+            for key, value in attributes.items():
+                native.set_attribute(lane, key, value)
+        return Span(native, name)
+
+    def start_span(self, name, context=None, kind=trace.SpanKind.INTERNAL, attributes=None, links=None,
+                   start_time=None, record_exception=True, set_status_on_exception=True) -> trace.Span:
+        if _delegation.provider is not None:
+            return self._delegate().start_span(name, context, kind, attributes, links, start_time,
+                                               record_exception, set_status_on_exception)
+        return self._start(name, context, attributes, 1)
+
+    def start_as_current_span(self, name, context=None, kind=trace.SpanKind.INTERNAL, attributes=None,
+                              links=None, start_time=None, record_exception=True,
+                              set_status_on_exception=True, end_on_exit=True):
+        if _delegation.provider is not None:
+            return self._delegate().start_as_current_span(name, context, kind, attributes, links, start_time,
+                                                          record_exception, set_status_on_exception,
+                                                          end_on_exit)
+        return _CurrentSpan(self, name, context, attributes, record_exception, set_status_on_exception,
+                            end_on_exit)
+
+
+class TracerProvider(trace.TracerProvider):
+    """The provider the plugin installs when the program has set none."""
+
+    def get_tracer(self, instrumenting_module_name, instrumenting_library_version=None, schema_url=None,
+                   attributes=None) -> Tracer:
+        return Tracer(instrumenting_module_name, instrumenting_library_version, schema_url, attributes)
+
+
+class _Delegation:
+    """The user's own provider, once they set one over ours (see install())."""
+
+    provider = None
+
+
+_delegation = _Delegation()
+_ours: Optional[TracerProvider] = None
+
+
+class SpanProcessor:
+    """An opentelemetry-sdk SpanProcessor that records the SDK's spans (with its ids) in
+    testscope's capture, beside whatever exporters the user configured."""
+
+    def __init__(self) -> None:
+        self._open: dict = {}
+
+    def on_start(self, span, parent_context=None) -> None:
+        try:
+            sc = span.get_span_context()
+            parent = span.parent
+            if parent is not None and parent.is_valid:
+                p = (parent.span_id, parent.trace_id >> 64, parent.trace_id & _MASK64)
+            else:
+                p = (0, 0, 0)
+            native = _begin(current_lane(), span.name, p[0], p[1], p[2], sc.span_id, sc.trace_id >> 64,
+                            sc.trace_id & _MASK64, -1)
+            if native.recording:
+                self._open[sc.span_id] = native
+        except Exception:  # never into the code under test
+            pass
+
+    def on_end(self, span) -> None:
+        try:
+            native = self._open.pop(span.get_span_context().span_id, None)
+            if native is None:
+                return
+            lane = current_lane()
+            for key, value in (span.attributes or {}).items():
+                native.set_attribute(lane, key, value)
+            for event in span.events:
+                native.add_event(lane, event.name, dict(event.attributes or {}))
+            code = span.status.status_code
+            if code is not StatusCode.UNSET:
+                native.set_status(lane, _STATUS[code], span.status.description or "")
+            native.end(lane)
+        except Exception:
+            pass
+
+    def shutdown(self) -> None:
+        pass
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+    def _on_ending(self, span) -> None:  # SDK >= 1.3x calls this on some processors
+        pass
+
+
+def _adopt(provider) -> bool:
+    """Adds our SpanProcessor to a user's SDK provider (once); False if it takes none."""
+    add = getattr(provider, "add_span_processor", None)
+    if add is None:
+        return False
+    if not getattr(provider, "_testscope_processor", False):
+        add(SpanProcessor())
+        try:
+            provider._testscope_processor = True
+        except Exception:
+            pass
+    return True
+
+
+_original_set_tracer_provider = trace.set_tracer_provider
+
+
+def _set_tracer_provider(tracer_provider) -> None:
+    # The user sets their SDK provider after the plugin installed ours (a session fixture, as in
+    # the seed's conftest): theirs becomes the global one, with our processor added, and tracers
+    # already handed out by ours delegate to it.
+    if _ours is not None and trace._TRACER_PROVIDER is _ours and tracer_provider is not _ours:
+        _adopt(tracer_provider)
+        _delegation.provider = tracer_provider
+        trace._TRACER_PROVIDER = tracer_provider
+        return
+    _original_set_tracer_provider(tracer_provider)
+
+
+def install() -> str:
+    """Makes spans through the OpenTelemetry API reach testscope. Returns what was done:
+    "provider" (ours installed), "processor" (added to the user's SDK provider) or "none"
+    (a provider we cannot feed)."""
+    global _ours
+    trace.set_tracer_provider = _set_tracer_provider
+    current = trace._TRACER_PROVIDER
+    if current is None:
+        _ours = TracerProvider()
+        _original_set_tracer_provider(_ours)
+        return "provider"
+    if current is _ours:
+        return "provider"
+    return "processor" if _adopt(current) else "none"
+
+
+def root_span_context() -> Optional[NonRecordingSpan]:
+    """The test's root span as an API span, to make the test's context the parent of SDK spans."""
+    span_id, hi, lo = _native.root_context()
+    if not span_id:
+        return None
+    return NonRecordingSpan(SpanContext(trace_id=(hi << 64) | lo, span_id=span_id, is_remote=False,
+                                        trace_flags=TraceFlags(TraceFlags.SAMPLED)))
