@@ -73,8 +73,11 @@ def attributes(item: dict) -> dict:
     return out
 
 
-def check_otlp_tree(root: Path) -> None:
-    result = subprocess.run([sys.executable, str(OTLP_CHECK), "--tree", str(root)], capture_output=True, text=True)
+def check_otlp_tree(root: Path, finished: bool = True) -> None:
+    """otlp_check.py on a tree: as a whole (run.json finished, every folder complete), or,
+    for a run that died (finished=False), every trace file in it."""
+    args = ["--tree", str(root)] if finished else [str(root)]
+    result = subprocess.run([sys.executable, str(OTLP_CHECK), *args], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
