@@ -82,7 +82,7 @@ def check_otlp_tree(root: Path, finished: bool = True) -> None:
 
 
 def check_promtool(path: Path) -> None:
-    promtool = shutil.which("promtool")
+    promtool = os.environ.get("TESTSCOPE_PROMTOOL") or shutil.which("promtool")
     if promtool is None:
         pytest.skip("promtool is not installed (scripts/bootstrap installs prometheus)")
     result = subprocess.run([promtool, "check", "metrics"], input=path.read_text(), capture_output=True, text=True)
