@@ -98,11 +98,18 @@ class TestscopePlugin:
         self.worker = worker["workerid"] if worker else None
         self.controller = _xdist_controller(config)
         argv = ["pytest", *config.invocation_params.args]
+        flags = _flags(config)
+        self.tree = None  # the controller's artifact root, for a worker
+        self.xdist_order = {}  # the controller's record: worker -> node ids in the order run
         if self.worker:
-            # Workers write their tests into the controller's tree (distinct node ids, distinct
-            # folders); run.json and the endpoint, push and export are the controller's.
-            os.environ.setdefault("TESTSCOPE_XDIST_WORKER", self.worker)
-        self.session = _native.Session(_flags(config), argv, self.worker is not None)
+            # A worker writes a run root of its own under the controller's tree
+            # (<root>/workers/<gwN>/: run.json with its argv and counts), then moves its test
+            # folders into <root>/tests (node ids are distinct, so are their folders). The
+            # endpoint, push and live export are the controller's.
+            self.tree = config.getoption("testscope_artifacts") or os.environ.get("TESTSCOPE_ARTIFACTS") or None
+            if self.tree:
+                flags.append(f"--testscope-artifacts={os.path.join(self.tree, 'workers', self.worker)}")
+        self.session = _native.Session(flags, argv, self.worker is not None)
         self.options = self.session.options()
         self.tracing = otel.install()
         from ._lanes import current_lane
@@ -225,8 +232,7 @@ class TestscopePlugin:
             else:
                 reporter = self.config.pluginmanager.get_plugin("terminalreporter")
                 if reporter is not None:
-                    reporter.ensure_newline()
-                    reporter.write(text)
+                    reporter.write("\n" + text)
 
     # ---- the end -------------------------------------------------------------------------------
 
@@ -234,12 +240,66 @@ class TestscopePlugin:
         for note in self.quarantined:
             terminalreporter.write_line(note, yellow=True)
 
+    def pytest_runtest_logreport(self, report):
+        # Under xdist the controller hears every worker's reports: it counts the tests for its
+        # run.json and records which worker ran which test, in order.
+        if not self.controller or report.when != "teardown":
+            return
+        node = getattr(report, "node", None)
+        worker = getattr(getattr(node, "gateway", None), "id", None) or getattr(report, "worker_id", "?")
+        self.xdist_order.setdefault(worker, []).append(report.nodeid)
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session, exitstatus):
         status = int(exitstatus)
-        final = self.session.end_program(status, *self.counts)
+        if self.controller:
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            stats = reporter.stats if reporter is not None else {}
+            counts = [sum(len(v) for v in self.xdist_order.values()), len(stats.get("failed", [])),
+                      len(stats.get("skipped", []))]
+            final = self.session.end_program(status, *counts)
+            self._write_xdist_order()
+        else:
+            final = self.session.end_program(status, *self.counts)
+            if self.worker and self.tree:
+                self._move_tests_into_tree()
         if final != status:
             session.exitstatus = final
+
+    def _move_tests_into_tree(self):
+        source = os.path.join(self.tree, "workers", self.worker, "tests")
+        target = os.path.join(self.tree, "tests")
+        if not os.path.isdir(source):
+            return
+        os.makedirs(target, exist_ok=True)
+        for name in os.listdir(source):
+            destination = os.path.join(target, name)
+            try:
+                if os.path.exists(destination):  # the same node id run again: the newer wins
+                    import shutil
+
+                    shutil.rmtree(destination)
+                os.replace(os.path.join(source, name), destination)
+            except OSError as e:
+                print(f"testscope: warning: moving {name} into {target}: {e}", file=sys.stderr)
+        try:
+            os.rmdir(source)
+        except OSError:
+            pass
+
+    def _write_xdist_order(self):
+        root = self.options["artifacts_dir"]
+        if not root or not self.xdist_order:
+            return
+        import json
+
+        data = {"schema": 1, "workers": {w: nodes for w, nodes in sorted(self.xdist_order.items())}}
+        try:
+            with open(os.path.join(root, "pytest-xdist.json"), "w", encoding="utf-8") as f:
+                json.dump(data, f, indent=1)
+                f.write("\n")
+        except OSError as e:
+            print(f"testscope: warning: writing pytest-xdist.json: {e}", file=sys.stderr)
 
     def pytest_unconfigure(self, config):
         root = logging.getLogger()
