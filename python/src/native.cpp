@@ -16,6 +16,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -42,15 +43,70 @@ namespace {
 
 // ---- Lanes ------------------------------------------------------------------------------------
 
-ThreadState* lane_ptr(std::uintptr_t lane) noexcept {
-  return reinterpret_cast<ThreadState*>(lane);  // NOLINT(performance-no-int-to-ptr): a handle from open_lane
+// Lanes by id, per OS thread: a lane is written only from the thread that opened it (its
+// event loop's), and an id that is unknown here (closed, or another thread's) means the
+// calling thread's own buffer. So a span that outlives its task, or is ended on another
+// thread, never writes into a freed or foreign lane.
+thread_local std::unordered_map<std::uint64_t, ThreadState*> t_lanes;
+std::atomic<std::uint64_t> g_next_lane{1};
+
+ThreadState* lane_ptr(std::uint64_t lane) noexcept {
+  if (lane == 0) return nullptr;
+  auto it = t_lanes.find(lane);
+  return it != t_lanes.end() ? it->second : nullptr;
 }
+
+std::uint64_t open_lane(std::string_view name) {
+  ThreadState* state = testscope::detail::open_lane(name);
+  if (state == nullptr) return 0;
+  const std::uint64_t id = g_next_lane.fetch_add(1, std::memory_order_relaxed);
+  t_lanes.emplace(id, state);
+  return id;
+}
+
+void close_lane(std::uint64_t lane) {
+  auto it = t_lanes.find(lane);
+  if (it == t_lanes.end()) return;
+  testscope::detail::close_lane(it->second);
+  t_lanes.erase(it);
+}
+
+// The lane of the calling code: asyncio's running loop decides. Without one (plain code,
+// threads) it is the thread's own buffer, named once after the Python thread; with one,
+// testscope/_lanes.py's current_lane() finds (or opens) the running task's lane.
+thread_local bool t_thread_named = false;
+
+std::uint64_t resolve_lane() {
+  static PyObject* get_running_loop = nullptr;  // asyncio.events._get_running_loop
+  static PyObject* task_lane = nullptr;         // testscope._lanes.current_lane
+  if (get_running_loop == nullptr) {
+    nb::module_ events = nb::module_::import_("asyncio.events");
+    get_running_loop = nb::object(events.attr("_get_running_loop")).release().ptr();
+    nb::module_ lanes = nb::module_::import_("testscope._lanes");
+    task_lane = nb::object(lanes.attr("current_lane")).release().ptr();
+  }
+  PyObject* loop = PyObject_CallNoArgs(get_running_loop);
+  if (loop == nullptr) throw nb::python_error();
+  const bool in_loop = loop != Py_None;
+  Py_DECREF(loop);
+  if (in_loop) return nb::cast<std::uint64_t>(nb::handle(task_lane)());
+  if (!t_thread_named) {
+    t_thread_named = true;
+    nb::object thread = nb::module_::import_("threading").attr("current_thread")();
+    testscope::set_thread_name(nb::cast<std::string>(thread.attr("name")));
+  }
+  return 0;
+}
+
+constexpr std::uint64_t kResolveLane = ~std::uint64_t{0};
 
 // Records into `lane` (0: the thread's own buffer) for one call.
 class InLane {
  public:
-  explicit InLane(std::uintptr_t lane) noexcept : entered_(lane != 0) {
-    if (entered_) previous_ = testscope::detail::enter_lane(lane_ptr(lane));
+  explicit InLane(std::uint64_t lane) noexcept {
+    ThreadState* state = lane_ptr(lane);
+    entered_ = state != nullptr;
+    if (entered_) previous_ = testscope::detail::enter_lane(state);
   }
   ~InLane() {
     if (entered_) testscope::detail::enter_lane(previous_);
@@ -61,7 +117,7 @@ class InLane {
   InLane& operator=(InLane&&) = delete;
 
  private:
-  bool entered_;
+  bool entered_ = false;
   ThreadState* previous_ = nullptr;
 };
 
@@ -98,9 +154,9 @@ const Site* site_of(PyCodeObject* code) {
   return site;
 }
 
-// The file, function and line of the Python code that started a span: `depth` frames above
-// the caller of the native function, or (depth < 0) the first frame outside OpenTelemetry,
-// contextlib and this package.
+// The file, function and line of the Python code that started a span: the first frame at
+// least `depth` frames above the caller of the native function that is outside
+// OpenTelemetry, contextlib and this package's Python side.
 std::tuple<const char*, const char*, std::uint32_t> caller_site(int depth) {
   static const Site kUnknown{"", "", false};
   PyFrameObject* frame = PyEval_GetFrame();  // borrowed
@@ -111,7 +167,7 @@ std::tuple<const char*, const char*, std::uint32_t> caller_site(int depth) {
     PyCodeObject* code = PyFrame_GetCode(frame);
     site = site_of(code);
     Py_DECREF(code);
-    if (depth >= 0 ? i >= depth : !site->library) break;
+    if (i >= depth && !site->library) break;
     PyFrameObject* back = PyFrame_GetBack(frame);
     if (back == nullptr) break;
     Py_DECREF(frame);
@@ -166,6 +222,7 @@ void for_attributes(nb::handle mapping, std::vector<std::string>& keys, std::deq
 // A span begun from Python: its ids and what its end needs.
 struct NativeSpan {
   ForeignSpan span;
+  std::uint64_t lane = 0;  // the lane it began in
   bool ended = false;
 
   bool recording() const { return span.context.valid() && !ended; }
@@ -173,14 +230,14 @@ struct NativeSpan {
   std::uint64_t trace_hi() const { return span.context.trace_id.hi; }
   std::uint64_t trace_lo() const { return span.context.trace_id.lo; }
 
-  void set_attribute(std::uintptr_t lane, std::string_view key, nb::handle value) {
+  void set_attribute(std::uint64_t lane, std::string_view key, nb::handle value) {
     if (!recording()) return;
     std::string storage;
     const testscope::AttributeValue v = to_value(value, storage);
     InLane in(lane);
     testscope::detail::record_attribute(span.context.span_id, key, v);
   }
-  void add_event(std::uintptr_t lane, std::string_view name, nb::handle attributes) {
+  void add_event(std::uint64_t lane, std::string_view name, nb::handle attributes) {
     if (!recording()) return;
     std::vector<std::string> keys;
     std::deque<std::string> storage;
@@ -189,12 +246,12 @@ struct NativeSpan {
     InLane in(lane);
     testscope::detail::record_event(span.context.span_id, name, list.data(), list.size());
   }
-  void set_status(std::uintptr_t lane, int code, std::string_view message) {
+  void set_status(std::uint64_t lane, int code, std::string_view message) {
     if (!recording()) return;
     InLane in(lane);
     testscope::detail::record_status(span.context.span_id, static_cast<std::uint8_t>(code), message);
   }
-  void end(std::uintptr_t lane) {
+  void end(std::uint64_t lane) {
     if (!recording()) return;
     ended = true;
     InLane in(lane);
@@ -205,10 +262,12 @@ struct NativeSpan {
 // Begins a span named `name` under (parent_hi, parent_lo, parent_span) (all 0: the test's
 // root), with its own ids when self_span is not 0 (an SDK span's), from the code `depth`
 // frames above the caller.
-NativeSpan begin_span(std::uintptr_t lane, std::string_view name, std::uint64_t parent_span,
+NativeSpan begin_span(std::uint64_t lane, std::string_view name, std::uint64_t parent_span,
                       std::uint64_t parent_hi, std::uint64_t parent_lo, std::uint64_t self_span,
                       std::uint64_t self_hi, std::uint64_t self_lo, int depth) {
   NativeSpan result;
+  if (lane == kResolveLane) lane = resolve_lane();
+  result.lane = lane;
   if (!testscope::detail::capture_active()) return result;
   const auto [file, function, line] = caller_site(depth);
   testscope::SpanContext parent{testscope::TraceId{parent_hi, parent_lo}, parent_span, true};
@@ -218,7 +277,7 @@ NativeSpan begin_span(std::uintptr_t lane, std::string_view name, std::uint64_t 
   return result;
 }
 
-void log_event(std::uintptr_t lane, int severity, std::string_view event, std::uint64_t span_id,
+void log_event(std::uint64_t lane, int severity, std::string_view event, std::uint64_t span_id,
                std::uint64_t trace_hi, std::uint64_t trace_lo, nb::handle fields) {
   if (!testscope::detail::capture_active()) return;
   std::vector<std::string> keys;
@@ -460,21 +519,22 @@ NB_MODULE(_native, m) {
       .def_prop_ro("span_id", &NativeSpan::span_id)
       .def_prop_ro("trace_hi", &NativeSpan::trace_hi)
       .def_prop_ro("trace_lo", &NativeSpan::trace_lo)
+      .def_ro("lane", &NativeSpan::lane)
       .def("set_attribute", &NativeSpan::set_attribute)
       .def("add_event", &NativeSpan::add_event)
       .def("set_status", &NativeSpan::set_status)
       .def("end", &NativeSpan::end);
   m.def("begin_span", &begin_span);
+  m.attr("RESOLVE_LANE") = kResolveLane;
+  m.def("current_lane", &resolve_lane);
   m.def("capture_active", [] { return testscope::detail::capture_active(); });
   m.def("root_context", [] {
     const testscope::SpanContext root = testscope::detail::foreign_root_context();
     return std::make_tuple(root.span_id, root.trace_id.hi, root.trace_id.lo);
   });
   m.def("log_event", &log_event);
-  m.def("open_lane", [](std::string_view name) {
-    return reinterpret_cast<std::uintptr_t>(testscope::detail::open_lane(name));  // NOLINT: a handle
-  });
-  m.def("close_lane", [](std::uintptr_t lane) { testscope::detail::close_lane(lane_ptr(lane)); });
+  m.def("open_lane", &open_lane);
+  m.def("close_lane", &close_lane);
   m.def("set_thread_name", [](std::string_view name) { testscope::set_thread_name(name); });
   m.def("register_python_metrics", &register_python_metrics);
   m.def("run_order", [](std::size_t count, std::optional<std::pair<std::size_t, std::size_t>> shard,

@@ -25,7 +25,8 @@ def _close(task) -> None:
 
 
 def current_lane() -> int:
-    """The lane of the running asyncio task (opened at its first span), or 0: the thread's own."""
+    """The lane of the running asyncio task (opened at its first span), or 0: the thread's own.
+    (The native begin_span does the no-loop case itself and calls this with a loop running.)"""
     loop = _get_running_loop()
     if loop is not None:
         task = _current_task(loop)

@@ -18,6 +18,7 @@ from typing import Optional
 from opentelemetry import context as context_api
 from opentelemetry import trace
 from opentelemetry.context import _RUNTIME_CONTEXT
+from opentelemetry.context.context import Context
 from opentelemetry.trace import (
     INVALID_SPAN_CONTEXT,
     NonRecordingSpan,
@@ -33,21 +34,34 @@ from ._lanes import current_lane
 
 _MASK64 = (1 << 64) - 1
 _begin = _native.begin_span
+_RESOLVE_LANE = _native.RESOLVE_LANE  # begin_span finds the lane itself (one native call)
 _set_value = context_api.set_value
-_attach = context_api.attach
-_detach = context_api.detach
+_get_current = _RUNTIME_CONTEXT.get_current
+_attach = _RUNTIME_CONTEXT.attach
+_runtime_detach = _RUNTIME_CONTEXT.detach
+
+
+def _detach(token) -> None:
+    try:
+        _runtime_detach(token)
+    except Exception:  # as the API's detach: a token from another context is logged, not raised
+        context_api.detach(token)
 _STATUS = {StatusCode.UNSET: 0, StatusCode.OK: 1, StatusCode.ERROR: 2}
 
 
 def _parent_ids(context) -> tuple:
     """(span id, trace hi, trace lo) of the span current in `context` (None: the current one)."""
-    ctx = _RUNTIME_CONTEXT.get_current() if context is None else context
+    ctx = _get_current() if context is None else context
     parent = ctx.get(_SPAN_KEY)
     if parent is None:
         return 0, 0, 0
     if type(parent) is Span:
         n = parent._native
         return n.span_id, n.trace_hi, n.trace_lo
+    return _ids_of(parent)
+
+
+def _ids_of(parent) -> tuple:
     sc = parent.get_span_context()
     if not sc.is_valid:
         return 0, 0, 0
@@ -57,12 +71,15 @@ def _parent_ids(context) -> tuple:
 class Span(trace.Span):
     """A span recorded by the native recorder; its methods never raise into the code under test."""
 
-    __slots__ = ("_native", "_name", "_context")
+    # _lane: the lane the span began in. Its records go there (a lane id that was closed since,
+    # or belongs to another thread, falls back to the calling thread's own buffer natively).
+    __slots__ = ("_native", "_name", "_context", "_lane")
 
-    def __init__(self, native, name: str) -> None:
+    def __init__(self, native, name: str, lane: int = 0) -> None:
         self._native = native
         self._name = name
         self._context = None
+        self._lane = lane
 
     def get_span_context(self) -> SpanContext:
         if self._context is None:
@@ -82,29 +99,28 @@ class Span(trace.Span):
         return self._native.recording
 
     def set_attribute(self, key: str, value) -> None:
-        self._native.set_attribute(current_lane(), key, value)
+        self._native.set_attribute(self._lane, key, value)
 
     def set_attributes(self, attributes) -> None:
-        lane = current_lane()
         for key, value in attributes.items():
-            self._native.set_attribute(lane, key, value)
+            self._native.set_attribute(self._lane, key, value)
 
     def add_event(self, name: str, attributes=None, timestamp: Optional[int] = None) -> None:
-        self._native.add_event(current_lane(), name, attributes)
+        self._native.add_event(self._lane, name, attributes)
 
     def add_link(self, context, attributes=None) -> None:  # links are not recorded
         pass
 
     def update_name(self, name: str) -> None:
         # The name went into the buffer at the start; the new one is kept as an attribute.
-        self._native.set_attribute(current_lane(), "testscope.updated_name", name)
+        self._native.set_attribute(self._lane, "testscope.updated_name", name)
 
     def set_status(self, status, description: Optional[str] = None) -> None:
         if isinstance(status, Status):
             code, message = status.status_code, status.description or ""
         else:
             code, message = status, description or ""
-        self._native.set_status(current_lane(), _STATUS.get(code, 0), message if code is StatusCode.ERROR else "")
+        self._native.set_status(self._lane, _STATUS.get(code, 0), message if code is StatusCode.ERROR else "")
 
     def record_exception(self, exception, attributes=None, timestamp=None, escaped: bool = False) -> None:
         fields = {
@@ -117,10 +133,10 @@ class Span(trace.Span):
         }
         if attributes:
             fields.update(attributes)
-        self._native.add_event(current_lane(), "exception", fields)
+        self._native.add_event(self._lane, "exception", fields)
 
     def end(self, end_time: Optional[int] = None) -> None:
-        self._native.end(current_lane())
+        self._native.end(self._lane)
 
     def __repr__(self) -> str:
         return f"testscope.otel.Span(name={self._name!r}, recording={self._native.recording})"
@@ -143,9 +159,27 @@ class _CurrentSpan:
         self._end_on_exit = end_on_exit
 
     def __enter__(self):
-        span = self._tracer._start(self._name, self._context, self._attributes, 2)
+        # Tracer._start inlined: this is the hot path of `with start_as_current_span(...)`.
+        context = self._context
+        current = _get_current() if context is None else context
+        parent = current.get(_SPAN_KEY)
+        if parent is None:
+            ids = (0, 0, 0)
+        elif type(parent) is Span:
+            n = parent._native
+            ids = (n.span_id, n.trace_hi, n.trace_lo)
+        else:
+            ids = _ids_of(parent)
+        native = _begin(_RESOLVE_LANE, self._name, ids[0], ids[1], ids[2], 0, 0, 0, 1)
+        lane = native.lane
+        span = Span(native, self._name, lane)
+        if self._attributes and native.recording:
+            for key, value in self._attributes.items():
+                native.set_attribute(lane, key, value)
         self._span = span
-        self._token = _attach(_set_value(_SPAN_KEY, span, self._context))
+        values = current.copy()
+        values[_SPAN_KEY] = span
+        self._token = _attach(Context(values))
         return span
 
     def __exit__(self, exc_type, exc, tb):
@@ -159,7 +193,7 @@ class _CurrentSpan:
         finally:
             _detach(self._token)
             if self._end_on_exit:
-                span._native.end(current_lane())
+                span._native.end(span._lane)
         return False
 
     def __call__(self, function):
@@ -202,11 +236,11 @@ class Tracer(trace.Tracer):
     def _start(self, name, context, attributes, depth):
         parent_span, parent_hi, parent_lo = _parent_ids(context)
         lane = current_lane()
-        native = _begin(lane, name, parent_span, parent_hi, parent_lo, 0, 0, 0, -1)
+        native = _begin(lane, name, parent_span, parent_hi, parent_lo, 0, 0, 0, 2)
         if attributes and native.recording:
             for key, value in attributes.items():
                 native.set_attribute(lane, key, value)
-        return Span(native, name)
+        return Span(native, name, lane)
 
     def start_span(self, name, context=None, kind=trace.SpanKind.INTERNAL, attributes=None, links=None,
                    start_time=None, record_exception=True, set_status_on_exception=True) -> trace.Span:
@@ -259,19 +293,19 @@ class SpanProcessor:
                 p = (parent.span_id, parent.trace_id >> 64, parent.trace_id & _MASK64)
             else:
                 p = (0, 0, 0)
-            native = _begin(current_lane(), span.name, p[0], p[1], p[2], sc.span_id, sc.trace_id >> 64,
-                            sc.trace_id & _MASK64, -1)
+            lane = current_lane()
+            native = _begin(lane, span.name, p[0], p[1], p[2], sc.span_id, sc.trace_id >> 64,
+                            sc.trace_id & _MASK64, 0)
             if native.recording:
-                self._open[sc.span_id] = native
+                self._open[sc.span_id] = (native, lane)
         except Exception:  # never into the code under test
             pass
 
     def on_end(self, span) -> None:
         try:
-            native = self._open.pop(span.get_span_context().span_id, None)
+            native, lane = self._open.pop(span.get_span_context().span_id, (None, 0))
             if native is None:
                 return
-            lane = current_lane()
             for key, value in (span.attributes or {}).items():
                 native.set_attribute(lane, key, value)
             for event in span.events:
