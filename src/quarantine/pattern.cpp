@@ -37,8 +37,9 @@ std::string pattern_problem(std::string_view pattern) {
     // ("tests/test_promo.py::test_apply[two users]").
     if (u < ' ' || u == 0x7f) return "a test name has no control characters";
   }
-  if (pattern.front() == ' ' || pattern.back() == ' ')
+  if (pattern.front() == ' ' || pattern.back() == ' ') {
     return "a test name neither starts nor ends with a space";
+  }
   if (std::all_of(pattern.begin(), pattern.end(), [](char c) { return c == '*' || c == '?' || c == '.'; })) {
     return "this pattern matches every test; name at least the test suite (\"Suite.*\")";
   }
