@@ -108,3 +108,18 @@ def test_run_gives_the_promo_example_its_verdicts(project, tmp_path):
     # Two requests within 2 ms of each other race on a single-use code: most often both win.
     assert racy["verdict"] in ("flaky", "failed"), result.stdout
     assert result.returncode == 1
+    # check --apply quarantines it (a flaky test, never a broken one) in a file the suite honours.
+    if racy["verdict"] != "flaky":
+        return
+    (root / "rules.toml").write_text(
+        '[[rule]]\nname = "promo-race-flaky"\nkind = "verdict"\nseverity = "warning"\n'
+        'tests = ["tests/test_promo.py::*"]\nfailure_rate_above = "1%"\nmin_executions = 5\n'
+        'action = "quarantine"\nowner = "promo-team"\nexpires_days = 14\n')
+    check = run_testscope(root, "check", str(out), "--rules", "rules.toml", "--apply")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert 'test = "tests/test_promo.py::test_racy_apply_allows_exactly_one_use"' in \
+        (root / "testscope-quarantine.toml").read_text()
+    again = run_pytest(root, "-q")
+    assert again.returncode == 0, again.stdout + again.stderr
+    # The racy test failed again, quarantined; or this once it passed.
+    assert "[QUARANTINED] tests/test_promo.py::test_racy" in again.stdout or "2 passed" in again.stdout
