@@ -224,6 +224,7 @@ struct NativeSpan {
   ForeignSpan span;
   std::uint64_t lane = 0;  // the lane it began in
   bool ended = false;
+  std::string provoke_name;  // set only under --provoke: the point's name at the end
 
   bool recording() const { return span.context.valid() && !ended; }
   std::uint64_t span_id() const { return span.context.span_id; }
@@ -256,6 +257,14 @@ struct NativeSpan {
     ended = true;
     InLane in(lane);
     testscope::detail::end_foreign_span(span);
+    if (testscope::detail::provoke_active() && lane_ptr(lane) == nullptr) [[unlikely]] {
+      testscope::detail::ForeignWait wait;
+      {
+        const nb::gil_scoped_release unlocked;  // other Python threads run while this one waits
+        wait = testscope::detail::foreign_provoke_wait(false, provoke_name, 0);
+      }
+      testscope::detail::record_foreign_wait(span.context.span_id, wait);
+    }
   }
 };
 
@@ -273,7 +282,15 @@ NativeSpan begin_span(std::uint64_t lane, std::string_view name, std::uint64_t p
   testscope::SpanContext parent{testscope::TraceId{parent_hi, parent_lo}, parent_span, true};
   testscope::SpanContext self{testscope::TraceId{self_hi, self_lo}, self_span, true};
   InLane in(lane);
+  testscope::detail::ForeignWait wait;
+  if (testscope::detail::provoke_active() && lane_ptr(lane) == nullptr) [[unlikely]] {
+    // Before the span, as in C++: the wait is not its time. Threads only (see foreign.hpp).
+    result.provoke_name = std::string(name);
+    const nb::gil_scoped_release unlocked;  // other Python threads run while this one waits
+    wait = testscope::detail::foreign_provoke_wait(true, result.provoke_name, line);
+  }
   result.span = testscope::detail::begin_foreign_span(name, parent, self, file, function, line);
+  testscope::detail::record_foreign_wait(result.span.context.span_id, wait);
   return result;
 }
 

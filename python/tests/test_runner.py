@@ -123,3 +123,20 @@ def test_run_gives_the_promo_example_its_verdicts(project, tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     # The racy test failed again, quarantined; or this once it passed.
     assert "[QUARANTINED] tests/test_promo.py::test_racy" in again.stdout or "2 passed" in again.stdout
+
+
+def test_provoke_makes_a_thread_race_show(project, tmp_path):
+    import sys
+
+    root = project("threads")
+    out = tmp_path / "out"
+    result = run_testscope(root, "run", "-n", "20", "--provoke", "--seed", "7", "--out", str(out), "--",
+                           sys.executable, "-m", "pytest", "-q")
+    [verdict] = json.loads((out / "verdicts.json").read_text())["tests"]
+    assert verdict["name"] == "test_threads.py::test_two_threads_use_a_single_use_code"
+    assert verdict["failures"] >= 1, result.stdout + result.stderr
+    waits = 0
+    for trace_file in out.glob("runs/*/tests/*/trace.otlp.json"):
+        for span in otlp_spans(trace_file.parent):
+            waits += sum(1 for e in span.get("events", []) if e["name"] == "testscope.provoke.wait")
+    assert waits > 0

@@ -346,4 +346,29 @@ void record_foreign_log(const SpanContext& context, std::uint8_t severity, std::
 
 SpanContext foreign_root_context() noexcept { return capture_active() ? root_context() : SpanContext{}; }
 
+ForeignWait foreign_provoke_wait(bool at_begin, std::string_view name, std::uint32_t line) noexcept {
+  ForeignWait result;
+  result.at_begin = at_begin;
+  result.name = name;
+  if (!provoke_active()) return result;
+  ThreadState* state = thread_state();
+  if (state == nullptr || state->buffer->os_tid >= kLaneTidBase) return result;  // lanes never wait
+  const ProvokeWait wait = provoke_wait(*state, at_begin ? PointKind::kBegin : PointKind::kEnd, name, line);
+  result.start_ticks = wait.start_ticks;
+  result.waited_ns = wait.waited_ns;
+  return result;
+}
+
+void record_foreign_wait(std::uint64_t span_id, const ForeignWait& wait) noexcept {
+  if (wait.waited_ns <= 0) return;
+  ThreadState* state = thread_state();
+  if (state == nullptr) return;
+  ProvokeWait recorded;
+  recorded.start_ticks = wait.start_ticks;
+  recorded.waited_ns = wait.waited_ns;
+  recorded.kind = wait.at_begin ? PointKind::kBegin : PointKind::kEnd;
+  recorded.name = wait.name;
+  record_wait(*state, span_id, recorded);
+}
+
 }  // namespace testscope::detail

@@ -60,4 +60,20 @@ void record_foreign_log(const SpanContext& context, std::uint8_t severity, std::
 // The test's root span while a test is captured; invalid otherwise.
 SpanContext foreign_root_context() noexcept;
 
+// A provocation wait (testscope run --provoke) at a span's begin or end. Plain data; `name`
+// views the caller's string, which must outlive record_foreign_wait().
+struct ForeignWait {
+  std::uint64_t start_ticks = 0;
+  std::int64_t waited_ns = 0;  // 0: no wait
+  bool at_begin = true;
+  std::string_view name;
+};
+// Maybe waits, as a C++ span's begin or end would, on the calling thread; never in a lane (a
+// wait there would stall the whole event loop, not reorder its tasks). Call only while
+// provoke_active(), and without holding locks other threads need (a binding releases its
+// interpreter's lock around it, so that other threads run meanwhile).
+ForeignWait foreign_provoke_wait(bool at_begin, std::string_view name, std::uint32_t line) noexcept;
+// Records a wait that happened as a `testscope.provoke.wait` event on span `span_id`.
+void record_foreign_wait(std::uint64_t span_id, const ForeignWait& wait) noexcept;
+
 }  // namespace testscope::detail
