@@ -13,6 +13,7 @@ def test_two_workers_write_one_tree(project, tmp_path):
     result = run_pytest(root, "-q", "-n", "2", f"--testscope-artifacts={out}")
     assert result.returncode == 1, result.stdout + result.stderr
     check_otlp_tree(out)
+    assert "testscope ▸ test_basic.py::test_fails  FAIL" in result.stdout  # via the teardown report
     tests = load_tree(out)
     assert len(tests) == 7
     assert len({s["trace_id"] for _, s in tests.values()}) == 7

@@ -229,6 +229,10 @@ class TestscopePlugin:
             text = self.session.timeline(self.color)
             if outcome == "fail":
                 target.sections.append(("testscope timeline", text))
+                if self.worker and target is not teardown_report:
+                    # The call's report went to the xdist controller already: the teardown's
+                    # carries the timeline there (see pytest_runtest_logreport).
+                    teardown_report.user_properties.append(("testscope.timeline", text))
             else:
                 reporter = self.config.pluginmanager.get_plugin("terminalreporter")
                 if reporter is not None:
@@ -242,9 +246,18 @@ class TestscopePlugin:
 
     def pytest_runtest_logreport(self, report):
         # Under xdist the controller hears every worker's reports: it counts the tests for its
-        # run.json and records which worker ran which test, in order.
+        # run.json and records which worker ran which test, in order, and puts a failed test's
+        # timeline (sent with its teardown report) into the failing report it keeps.
         if not self.controller or report.when != "teardown":
             return
+        for key, value in getattr(report, "user_properties", ()):
+            if key == "testscope.timeline":
+                reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+                kept = reporter.stats.get("failed", []) + reporter.stats.get("error", []) if reporter else []
+                for failed in kept:
+                    if failed.nodeid == report.nodeid and failed.when in ("setup", "call"):
+                        failed.sections.append(("testscope timeline", value))
+                        break
         node = getattr(report, "node", None)
         worker = getattr(getattr(node, "gateway", None), "id", None) or getattr(report, "worker_id", "?")
         self.xdist_order.setdefault(worker, []).append(report.nodeid)
