@@ -141,7 +141,11 @@ const Site* site_of(PyCodeObject* code) {
   if (it != map.end()) return it->second;
   auto* site = new Site();  // NOLINT(cppcoreguidelines-owning-memory): interned, never freed
   const char* file = PyUnicode_AsUTF8(code->co_filename);
+#if PY_VERSION_HEX >= 0x030B0000
   const char* function = PyUnicode_AsUTF8(code->co_qualname != nullptr ? code->co_qualname : code->co_name);
+#else
+  const char* function = PyUnicode_AsUTF8(code->co_name);
+#endif
   if (file == nullptr || function == nullptr) PyErr_Clear();
   site->file = file != nullptr ? file : "";
   site->function = function != nullptr ? function : "";
@@ -323,7 +327,11 @@ class PythonCollectable : public prometheus::Collectable {
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     std::vector<prometheus::MetricFamily> families;
+#if PY_VERSION_HEX >= 0x030D0000
+    if (Py_IsInitialized() == 0 || Py_IsFinalizing() != 0) return families;
+#else
     if (Py_IsInitialized() == 0 || _Py_IsFinalizing() != 0) return families;
+#endif
     const nb::gil_scoped_acquire gil;
     try {
       const nb::object result = collect_();
