@@ -16,7 +16,7 @@ OTLP_CHECK = REPO / "tests" / "otlp" / "otlp_check.py"
 
 
 def testscope_bin() -> Path:
-    return Path(os.environ.get("TESTSCOPE_BIN", REPO / "build" / "src" / "cli" / "testscope"))
+    return Path(os.environ.get("TESTSCOPE_BIN", REPO / "build" / "src" / "cli" / "testscope")).resolve()
 
 
 def clean_env(**extra) -> dict:
