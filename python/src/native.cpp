@@ -540,6 +540,7 @@ NB_MODULE(_native, m) {
   nb::set_leak_warnings(false);
 
   nb::class_<NativeSpan>(m, "NativeSpan")
+      .def(nb::init<>())  // a span that records nothing
       .def_prop_ro("recording", &NativeSpan::recording)
       .def_prop_ro("span_id", &NativeSpan::span_id)
       .def_prop_ro("trace_hi", &NativeSpan::trace_hi)

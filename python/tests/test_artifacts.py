@@ -89,6 +89,10 @@ def test_spans_attributes_events_status_and_code_locations(basic_tree):
     assert outer["parentSpanId"] == root["spanId"]
     assert inner["parentSpanId"] == outer["spanId"] and raises["parentSpanId"] == outer["spanId"]
     assert manual["parentSpanId"] == root["spanId"]
+    for name in ("decorated", "decorated_async", "kept_open"):
+        assert spans[name]["parentSpanId"] == root["spanId"], name
+        assert int(spans[name]["endTimeUnixNano"]) >= int(spans[name]["startTimeUnixNano"])
+    assert attributes(spans["kept_open"])["after"] == "1"
     assert {s["traceId"] for s in spans.values()} == {summary["trace_id"]}
     a = attributes(outer)
     assert a["a.int"] == "7" and a["a.str"] == "text" and a["a.float"] == 1.5 and a["a.bool"] is True

@@ -18,7 +18,7 @@ from opentelemetry.trace.propagation import _SPAN_KEY
 
 from . import _native
 from ._lanes import current_lane
-from .otel import Span
+from .otel import _OUR_SPANS
 
 _MASK64 = (1 << 64) - 1
 
@@ -40,7 +40,7 @@ def _current_ids():
     span = _RUNTIME_CONTEXT.get_current().get(_SPAN_KEY)
     if span is None:
         return 0, 0, 0
-    if type(span) is Span:
+    if type(span) in _OUR_SPANS:
         n = span._native
         return n.span_id, n.trace_hi, n.trace_lo
     sc = span.get_span_context()

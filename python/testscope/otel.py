@@ -10,6 +10,7 @@ same capture, with the SDK's own ids.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import traceback
@@ -39,6 +40,14 @@ _set_value = context_api.set_value
 _get_current = _RUNTIME_CONTEXT.get_current
 _attach = _RUNTIME_CONTEXT.attach
 _runtime_detach = _RUNTIME_CONTEXT.detach
+# The default runtime context (ContextVarsRuntimeContext) is one ContextVar: use it directly,
+# which spares two Python calls per span. Another runtime context (OTEL_PYTHON_CONTEXT) goes
+# through its methods.
+_context_var = getattr(_RUNTIME_CONTEXT, "_current_context", None)
+if isinstance(_context_var, contextvars.ContextVar):
+    _get_current = _context_var.get
+    _attach = _context_var.set
+    _runtime_detach = _context_var.reset
 
 
 def _detach(token) -> None:
@@ -55,7 +64,7 @@ def _parent_ids(context) -> tuple:
     parent = ctx.get(_SPAN_KEY)
     if parent is None:
         return 0, 0, 0
-    if type(parent) is Span:
+    if type(parent) in _OUR_SPANS:
         n = parent._native
         return n.span_id, n.trace_hi, n.trace_lo
     return _ids_of(parent)
@@ -142,76 +151,81 @@ class Span(trace.Span):
         return f"testscope.otel.Span(name={self._name!r}, recording={self._native.recording})"
 
 
-class _CurrentSpan:
-    """What start_as_current_span returns: a context manager (and decorator) without the
-    generator machinery of the API's default implementation."""
+class _ActiveSpan(Span):
+    """What start_as_current_span returns: the span itself, as a context manager (and
+    decorator) that begins it on __enter__, makes it current, and ends it on __exit__; one
+    object, without the generator machinery of the API's default implementation."""
 
-    __slots__ = ("_tracer", "_name", "_context", "_attributes", "_record_exception", "_set_status",
-                 "_end_on_exit", "_span", "_token")
+    # _options: None for the defaults, else (context, attributes, record_exception,
+    # set_status_on_exception, end_on_exit).
+    __slots__ = ("_options", "_token")
 
-    def __init__(self, tracer, name, context, attributes, record_exception, set_status, end_on_exit):
-        self._tracer = tracer
+    def __init__(self, name: str, options) -> None:
+        self._native = _NOT_STARTED
         self._name = name
-        self._context = context
-        self._attributes = attributes
-        self._record_exception = record_exception
-        self._set_status = set_status
-        self._end_on_exit = end_on_exit
+        self._context = None
+        self._lane = 0
+        self._options = options
 
     def __enter__(self):
-        # Tracer._start inlined: this is the hot path of `with start_as_current_span(...)`.
-        context = self._context
+        options = self._options
+        context = None if options is None else options[0]
         current = _get_current() if context is None else context
         parent = current.get(_SPAN_KEY)
         if parent is None:
-            ids = (0, 0, 0)
-        elif type(parent) is Span:
+            native = _begin(_RESOLVE_LANE, self._name, 0, 0, 0, 0, 0, 0, 1)
+        elif type(parent) in _OUR_SPANS:
             n = parent._native
-            ids = (n.span_id, n.trace_hi, n.trace_lo)
+            native = _begin(_RESOLVE_LANE, self._name, n.span_id, n.trace_hi, n.trace_lo, 0, 0, 0, 1)
         else:
             ids = _ids_of(parent)
-        native = _begin(_RESOLVE_LANE, self._name, ids[0], ids[1], ids[2], 0, 0, 0, 1)
-        lane = native.lane
-        span = Span(native, self._name, lane)
-        if self._attributes and native.recording:
-            for key, value in self._attributes.items():
+            native = _begin(_RESOLVE_LANE, self._name, ids[0], ids[1], ids[2], 0, 0, 0, 1)
+        self._native = native
+        lane = self._lane = native.lane
+        if options is not None and options[1] and native.recording:
+            for key, value in options[1].items():
                 native.set_attribute(lane, key, value)
-        self._span = span
-        values = current.copy()
-        values[_SPAN_KEY] = span
-        self._token = _attach(Context(values))
-        return span
+        values = Context(current)
+        _dict_set(values, _SPAN_KEY, self)
+        self._token = _attach(values)
+        return self
 
     def __exit__(self, exc_type, exc, tb):
-        span = self._span
+        options = self._options
         try:
-            if exc is not None and span._native.recording:
-                if self._record_exception:
-                    span.record_exception(exc, escaped=True)
-                if self._set_status:
-                    span.set_status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}")
+            if exc is not None and self._native.recording:
+                if options is None or options[2]:
+                    self.record_exception(exc, escaped=True)
+                if options is None or options[3]:
+                    self.set_status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}")
         finally:
             _detach(self._token)
-            if self._end_on_exit:
-                span._native.end(span._lane)
+            if options is None or options[4]:
+                self._native.end(self._lane)
         return False
 
     def __call__(self, function):
-        # @tracer.start_as_current_span("name"), on a function or a coroutine function.
-        args = (self._tracer, self._name, self._context, self._attributes, self._record_exception,
-                self._set_status, self._end_on_exit)
+        # @tracer.start_as_current_span("name"), on a function or a coroutine function: a new
+        # span per call.
+        name, options = self._name, self._options
         if inspect.iscoroutinefunction(function):
             @functools.wraps(function)
             async def run_async(*a, **k):
-                with _CurrentSpan(*args):
+                with _ActiveSpan(name, options):
                     return await function(*a, **k)
             return run_async
 
         @functools.wraps(function)
         def run(*a, **k):
-            with _CurrentSpan(*args):
+            with _ActiveSpan(name, options):
                 return function(*a, **k)
         return run
+
+
+_OUR_SPANS = frozenset((Span, _ActiveSpan))
+_dict_set = dict.__setitem__  # Context forbids item assignment; this is its construction
+
+_NOT_STARTED = _native.NativeSpan()  # records nothing: a span not entered yet
 
 
 class Tracer(trace.Tracer):
@@ -256,8 +270,10 @@ class Tracer(trace.Tracer):
             return self._delegate().start_as_current_span(name, context, kind, attributes, links, start_time,
                                                           record_exception, set_status_on_exception,
                                                           end_on_exit)
-        return _CurrentSpan(self, name, context, attributes, record_exception, set_status_on_exception,
-                            end_on_exit)
+        if context is None and attributes is None and record_exception and set_status_on_exception \
+                and end_on_exit:
+            return _ActiveSpan(name, None)
+        return _ActiveSpan(name, (context, attributes, record_exception, set_status_on_exception, end_on_exit))
 
 
 class TracerProvider(trace.TracerProvider):

@@ -17,6 +17,16 @@ latency = Histogram("fixture_latency_seconds", "a histogram", buckets=(0.1, 1.0)
 logger = logging.getLogger("fixture")
 
 
+@tracer.start_as_current_span("decorated")
+def decorated():
+    return trace.get_current_span()
+
+
+@tracer.start_as_current_span("decorated_async")
+async def decorated_async():
+    return trace.get_current_span()
+
+
 def test_spans_and_records():
     with tracer.start_as_current_span("outer", attributes={"a.int": 7}) as outer:
         outer.set_attribute("a.str", "text")
@@ -34,6 +44,12 @@ def test_spans_and_records():
             pass
     span = tracer.start_span("manual")
     span.end()
+    assert decorated().get_span_context().is_valid
+    assert asyncio.run(decorated_async()).get_span_context().is_valid
+    with tracer.start_as_current_span("kept_open", end_on_exit=False) as kept:
+        assert trace.get_current_span() is kept
+    kept.set_attribute("after", 1)
+    kept.end()
     uses.labels(code="SUMMER20", status="ok").inc(2)
     depth.set(5)
     latency.observe(0.5)
