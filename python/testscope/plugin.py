@@ -179,7 +179,12 @@ class TestscopePlugin:
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
-        report = outcome.get_result()
+        try:
+            self._on_report(item, outcome.get_result())
+        except Exception as e:  # never into pytest's own machinery: a warning, the test unchanged
+            print(f"testscope: warning: {item.nodeid}: {type(e).__name__}: {e}", file=sys.stderr)
+
+    def _on_report(self, item, report):
         state = self.tests.get(item.nodeid)
         if state is None:
             return
@@ -191,7 +196,7 @@ class TestscopePlugin:
             if crash is not None:
                 file, line, message = crash.path, crash.lineno, crash.message
             else:
-                file, line = str(item.path) if hasattr(item, "path") else item.location[0], item.location[1] + 1
+                file, line = str(item.path) if hasattr(item, "path") else item.location[0], (item.location[1] or 0) + 1
                 message = str(report.longrepr).strip().splitlines()[-1] if report.longrepr else "failed"
             if report.when != "call":
                 message = f"error in {report.when}: {message}"
