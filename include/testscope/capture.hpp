@@ -104,14 +104,15 @@ struct Failure {
 
 // What the framework knows of a test before it runs.
 struct TestInfo {
-  std::string suite;        // "PromoRace", "Instances/ParamTest"
-  std::string name;         // "RacyApply", "Case/0"
+  std::string suite;        // "PromoRace", "Instances/ParamTest"; "" when the name says it all
+  std::string name;         // "RacyApply", "Case/0"; pytest: the node id "tests/test_a.py::test_b[1]"
   std::string type_param;   // typed tests: the type's name
   std::string value_param;  // value-parameterized tests: the value printed
   std::string file;
   int line = 0;
 
-  std::string full_name() const { return suite + "." + name; }
+  // "suite.name", or the name alone when there is no suite (a pytest node id).
+  std::string full_name() const { return suite.empty() ? name : suite + "." + name; }
 };
 
 // The quarantine entry a test ran under (testscope/quarantine.hpp, mode `run`): its failure

@@ -110,6 +110,10 @@ struct FrontInfo {
   // stdout is not a terminal or TERM=dumb); a front sets it when its framework's own
   // colour flag says otherwise.
   std::optional<bool> color;
+  // Whether finish_test() prints the "[QUARANTINED] ..." line on stdout. A front whose
+  // framework reports elsewhere (pytest: in its failure report and terminal summary, from
+  // end_test()'s record) turns it off and prints the record's note itself.
+  bool print_quarantined = true;
 };
 
 // The number of tests a program ran, as run.json records them.

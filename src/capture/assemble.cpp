@@ -24,7 +24,7 @@ SpanData make_root_span(const TestRecord& record, std::uint64_t parent_span_id, 
   root.file = record.test.file;
   root.line = static_cast<std::uint32_t>(std::max(record.test.line, 0));
   root.function = record.test.full_name();
-  root.attributes.push_back(attr("test.suite.name", record.test.suite));
+  if (!record.test.suite.empty()) root.attributes.push_back(attr("test.suite.name", record.test.suite));
   root.attributes.push_back(attr("test.case.name", record.test.full_name()));
   if (record.outcome != Outcome::kSkip) {  // the convention has only pass and fail
     root.attributes.push_back(

@@ -311,7 +311,9 @@ void TestSession::finish_test() noexcept {
   State& s = *state_;
   s.record_pending = false;
   guard([&] {
-    if (s.record.quarantine && failing(s.record.outcome)) s.print_quarantined(s.record, *s.record.quarantine);
+    if (s.record.quarantine && failing(s.record.outcome) && s.front.print_quarantined) {
+      s.print_quarantined(s.record, *s.record.quarantine);
+    }
     s.publish(s.record);
   });
 }

@@ -15,6 +15,7 @@
 #include "recorder/clock.hpp"
 #include "recorder/provoke.hpp"
 #include "recorder/thread_state.hpp"
+#include "testscope/detail/foreign.hpp"
 
 namespace testscope::detail {
 
@@ -28,6 +29,8 @@ std::atomic<std::uint64_t> g_root_span{0};
 
 namespace {
 std::atomic<std::uint64_t> g_threads_without_buffer{0};
+// The calling thread's own state once it has recorded into a lane (enter_lane()).
+thread_local ThreadState* t_own_state = nullptr;
 
 // Never destroyed: threads may record (and exit) during static destruction.
 struct Registry {
@@ -91,9 +94,11 @@ struct ThreadExit {
   ThreadExit(ThreadExit&&) = delete;
   ThreadExit& operator=(ThreadExit&&) = delete;
   ~ThreadExit() {
-    if (ThreadState* state = t_state) {
+    // The thread's own state, not a lane it was recording into (enter_lane()).
+    if (ThreadState* state = t_own_state != nullptr ? t_own_state : t_state) {
       const std::unique_ptr<ThreadState> owned(state);  // register_thread() released it to t_state
       t_state = nullptr;
+      t_own_state = nullptr;
       state->buffer->retired.store(true, std::memory_order_release);
     }
   }
@@ -167,34 +172,45 @@ std::size_t buffer_capacity() noexcept {
   return kCapacity;
 }
 
+namespace {
+// A new state with a buffer of its own: the calling thread's (named as the OS names it) or,
+// for a lane, a binding's unit of concurrency named `lane_name`. Null if no buffer.
+std::unique_ptr<ThreadState> make_state(const std::string_view* lane_name) {
+  Registry& reg = registry();
+  std::lock_guard<std::mutex> lock(reg.mutex);
+  ThreadBuffer* buffer = acquire_buffer(reg);
+  if (buffer == nullptr) return nullptr;
+  auto state = std::make_unique<ThreadState>();
+  state->buffer = buffer;
+  state->header = buffer->header;
+  state->data = buffer->data;
+  state->capacity = buffer->capacity;
+  state->epoch = 0;  // forces sync_epoch on first use
+  state->rng = seed_from_os();
+  BufferHeader& header = *buffer->header;
+  header.head.store(0, std::memory_order_relaxed);
+  header.epoch.store(0, std::memory_order_relaxed);
+  buffer->thread_index = reg.next_thread_index++;
+  buffer->os_tid = lane_name != nullptr ? kLaneTidBase + buffer->thread_index
+                                        : static_cast<std::uint64_t>(syscall(SYS_gettid));
+  header.os_tid = buffer->os_tid;
+  header.thread_index = buffer->thread_index;
+  {
+    std::lock_guard<std::mutex> name_lock(buffer->name_mutex);
+    buffer->name = lane_name != nullptr ? std::string(lane_name->substr(0, 31)) : os_thread_name();
+    buffer->custom_name = lane_name != nullptr;
+    store_name(header, buffer->name);
+  }
+  return state;
+}
+}  // namespace
+
 ThreadState* register_thread() noexcept {
   try {
-    Registry& reg = registry();
-    std::lock_guard<std::mutex> lock(reg.mutex);
-    ThreadBuffer* buffer = acquire_buffer(reg);
-    if (buffer == nullptr) {
+    std::unique_ptr<ThreadState> state = make_state(nullptr);
+    if (!state) {
       g_threads_without_buffer.fetch_add(1, std::memory_order_relaxed);
       return nullptr;
-    }
-    auto state = std::make_unique<ThreadState>();
-    state->buffer = buffer;
-    state->header = buffer->header;
-    state->data = buffer->data;
-    state->capacity = buffer->capacity;
-    state->epoch = 0;  // forces sync_epoch on first use
-    state->rng = seed_from_os();
-    BufferHeader& header = *buffer->header;
-    header.head.store(0, std::memory_order_relaxed);
-    header.epoch.store(0, std::memory_order_relaxed);
-    buffer->os_tid = static_cast<std::uint64_t>(syscall(SYS_gettid));
-    buffer->thread_index = reg.next_thread_index++;
-    header.os_tid = buffer->os_tid;
-    header.thread_index = buffer->thread_index;
-    {
-      std::lock_guard<std::mutex> name_lock(buffer->name_mutex);
-      buffer->name = os_thread_name();
-      buffer->custom_name = false;
-      store_name(header, buffer->name);
     }
     (void)&t_exit;  // registers the thread-exit hook
     t_state = state.release();
@@ -203,6 +219,34 @@ ThreadState* register_thread() noexcept {
     g_threads_without_buffer.fetch_add(1, std::memory_order_relaxed);
     return nullptr;
   }
+}
+
+ThreadState* open_lane(std::string_view name) noexcept {
+  try {
+    std::unique_ptr<ThreadState> state = make_state(&name);
+    if (!state) g_threads_without_buffer.fetch_add(1, std::memory_order_relaxed);
+    return state.release();  // owned by the binding until close_lane()
+  } catch (...) {
+    g_threads_without_buffer.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+}
+
+ThreadState* enter_lane(ThreadState* lane) noexcept {
+  if (t_own_state == nullptr) {
+    // The first switch on this thread: remember its own state (registering it if new).
+    t_own_state = t_state != nullptr ? t_state : register_thread();
+    if (t_own_state == nullptr) return nullptr;
+  }
+  ThreadState* previous = t_state == t_own_state ? nullptr : t_state;
+  t_state = lane != nullptr ? lane : t_own_state;
+  return previous;
+}
+
+void close_lane(ThreadState* lane) noexcept {
+  if (lane == nullptr) return;
+  const std::unique_ptr<ThreadState> owned(lane);
+  lane->buffer->retired.store(true, std::memory_order_release);
 }
 
 void sync_epoch(ThreadState& state, std::uint32_t epoch) noexcept {

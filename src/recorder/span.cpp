@@ -6,6 +6,7 @@
 #include "recorder/clock.hpp"
 #include "recorder/provoke.hpp"
 #include "recorder/thread_state.hpp"
+#include "testscope/detail/foreign.hpp"
 #include "testscope/log.hpp"
 
 namespace testscope {
@@ -291,3 +292,83 @@ std::string_view to_string(Severity severity) noexcept {
 }
 
 }  // namespace testscope
+
+// ---- Entry points for a language binding (testscope/detail/foreign.hpp) -----------------------
+namespace testscope::detail {
+
+ForeignSpan begin_foreign_span(std::string_view name, const SpanContext& parent, const SpanContext& self,
+                               const char* file, const char* function, std::uint32_t line) noexcept {
+  ForeignSpan span;
+  if (!capture_active()) return span;
+  ThreadState* state = thread_state();
+  if (state == nullptr) return span;
+  const SpanContext parent_context = parent.valid() ? parent : root_context();
+  if (self.valid()) {
+    span.context = self;
+  } else {
+    span.context = SpanContext{parent_context.trace_id, next_random(*state), parent_context.sampled};
+  }
+  span.lane = state;
+  span.epoch = state->epoch;
+  const std::uint32_t site = site_id(*state, name, file, function, line);
+  span.end_room_kept = write_begin(*state, site, span.context, parent_context.span_id);
+  return span;
+}
+
+void end_foreign_span(const ForeignSpan& span) noexcept {
+  if (!span.context.valid()) return;
+  ThreadState* state = thread_state();
+  if (state == nullptr) return;
+  // The room its begin kept belongs to that buffer and epoch only.
+  write_end(*state, span.context.span_id,
+            span.end_room_kept && state == span.lane && state->epoch == span.epoch);
+}
+
+void record_foreign_log(const SpanContext& context, std::uint8_t severity, std::string_view event,
+                        const Attribute* fields, std::size_t count) noexcept {
+  if (!capture_active()) return;
+  ThreadState* state = thread_state();
+  if (state == nullptr) return;
+  const SpanContext at = context.valid() ? context : root_context();
+  event = clamp(event);
+  const std::size_t size = padded(sizeof(RecordHeader) + sizeof(LogPayload) + event.size());
+  std::byte* record = reserve(*state, size);
+  if (record == nullptr) return;
+  write_header(record, RecordKind::kLog, severity, size, static_cast<std::uint32_t>(event.size()));
+  const LogPayload payload{at.span_id, at.trace_id.hi, at.trace_id.lo, now_ticks()};
+  std::memcpy(record + sizeof(RecordHeader), &payload, sizeof payload);
+  copy_bytes(record + sizeof(RecordHeader) + sizeof payload, event.data(), event.size());
+  commit(*state, size);
+  for (std::size_t i = 0; i < count; ++i) {
+    write_value(*state, RecordKind::kLogField, at.span_id, fields[i].key, fields[i].value);
+  }
+}
+
+SpanContext foreign_root_context() noexcept { return capture_active() ? root_context() : SpanContext{}; }
+
+ForeignWait foreign_provoke_wait(bool at_begin, std::string_view name, std::uint32_t line) noexcept {
+  ForeignWait result;
+  result.at_begin = at_begin;
+  result.name = name;
+  if (!provoke_active()) return result;
+  ThreadState* state = thread_state();
+  if (state == nullptr || state->buffer->os_tid >= kLaneTidBase) return result;  // lanes never wait
+  const ProvokeWait wait = provoke_wait(*state, at_begin ? PointKind::kBegin : PointKind::kEnd, name, line);
+  result.start_ticks = wait.start_ticks;
+  result.waited_ns = wait.waited_ns;
+  return result;
+}
+
+void record_foreign_wait(std::uint64_t span_id, const ForeignWait& wait) noexcept {
+  if (wait.waited_ns <= 0) return;
+  ThreadState* state = thread_state();
+  if (state == nullptr) return;
+  ProvokeWait recorded;
+  recorded.start_ticks = wait.start_ticks;
+  recorded.waited_ns = wait.waited_ns;
+  recorded.kind = wait.at_begin ? PointKind::kBegin : PointKind::kEnd;
+  recorded.name = wait.name;
+  record_wait(*state, span_id, recorded);
+}
+
+}  // namespace testscope::detail

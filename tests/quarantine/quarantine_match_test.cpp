@@ -42,9 +42,14 @@ TEST(QuarantinePatternTest, WhatAnEntryMayName) {
   EXPECT_NE(pattern_problem("*"), "");
   EXPECT_NE(pattern_problem("*.*"), "");
   EXPECT_NE(pattern_problem("?*"), "");
-  EXPECT_NE(pattern_problem("A B"), "");
-  EXPECT_NE(pattern_problem("A.[B]"), "");
-  EXPECT_NE(pattern_problem("A.B:C.D"), "");
+  EXPECT_NE(pattern_problem(" A.B"), "");
+  EXPECT_NE(pattern_problem("A.B "), "");
+  EXPECT_NE(pattern_problem("A.B\t"), "");
+  // pytest node ids: '/', '::', '[', ']' and inner spaces are literal characters.
+  EXPECT_EQ(pattern_problem("tests/test_promo.py::test_apply[two users]"), "");
+  EXPECT_EQ(pattern_problem("tests/test_promo.py::TestRace::*"), "");
+  EXPECT_TRUE(glob_match("tests/test_promo.py::test_apply[*]", "tests/test_promo.py::test_apply[two users]"));
+  EXPECT_FALSE(glob_match("tests/test_promo.py::test_apply[1]", "tests/test_promo.py::test_apply[2]"));
 }
 
 TEST(QuarantineDateTest, ParsesOnlyRealDates) {

@@ -286,17 +286,16 @@ TEST_F(QuarantineParseTest, BadPatterns) {
     return lines.size() == 1 ? lines[0] : "(" + std::to_string(lines.size()) + " errors)";
   };
   EXPECT_EQ(with_test(""), "2:8: bad test name or pattern '': the test name must not be empty");
-  EXPECT_EQ(with_test("A. B"),
-            "2:8: bad test name or pattern 'A. B': a test name has no spaces or control characters");
+  EXPECT_EQ(with_test(" A.B"),
+            "2:8: bad test name or pattern ' A.B': a test name neither starts nor ends with a space");
   EXPECT_EQ(with_test("A.B\\t"),
-            "2:8: bad test name or pattern 'A.B\\x09': a test name has no spaces or control characters");
+            "2:8: bad test name or pattern 'A.B\\x09': a test name has no control characters");
   EXPECT_EQ(
       with_test("*"),
       "2:8: bad test name or pattern '*': this pattern matches every test; name at least the test suite "
       "(\"Suite.*\")");
   EXPECT_NE(with_test("*.*").find("matches every test"), std::string::npos);
-  EXPECT_NE(with_test("A.[ab]").find("character classes"), std::string::npos);
-  EXPECT_NE(with_test("A.B:C.D").find("--gtest_filter"), std::string::npos);
+  EXPECT_EQ(with_test("tests/test_a.py::test_b[x y]"), "(0 errors)");
 }
 
 TEST_F(QuarantineParseTest, TheSameTestTwiceIsAnError) {
