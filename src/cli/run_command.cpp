@@ -104,7 +104,7 @@ CLI::App* add_run_command(CLI::App& app, runner::RunRequest& request) {
   CLI::Option* provoke =
       run->add_option("--provoke", o.provoke,
                       "Push the schedule at span begins/ends and log events to make races show: light, "
-                      "medium (without a value), heavy, pct, chaos, or auto (plain and profiles in turn); "
+                      "medium, heavy (without a value), pct, chaos, or auto (plain and profiles in turn); "
                       "docs/provoke.md")
           ->expected(0, 1)
           ->type_name("[PROFILE]")
@@ -116,7 +116,7 @@ CLI::App* add_run_command(CLI::App& app, runner::RunRequest& request) {
               },
               ""));
   run->callback([&o, provoke] {
-    if (provoke->count() > 0 && o.provoke.empty()) o.provoke = "medium";
+    if (provoke->count() > 0 && o.provoke.empty()) o.provoke = "heavy";
   });
   run->add_option_function<std::string>(
          "--shard", [&o](const std::string& text) { o.shard = parse_shard(text); },

@@ -68,7 +68,9 @@ void set_provoke_environment(std::vector<std::string>& environment,
 
 std::optional<analysis::ProvokeRecord> provoke_for_execution(const analysis::RunOptions& options,
                                                              int number) {
-  static constexpr std::array<const char*, 4> kAuto = {"off", "medium", "chaos", "pct"};
+  // The race zoo (docs/race-zoo.md) ranks heavy first, light next (it alone reaches a stale fill
+  // often), chaos a different strategy; pct, weakest there, is left to be asked for by name.
+  static constexpr std::array<const char*, 4> kAuto = {"off", "heavy", "light", "chaos"};
   if (options.provoke.empty()) return std::nullopt;
   const std::string profile = options.provoke == "auto"
                                   ? kAuto.at(static_cast<std::size_t>(number - 1) % kAuto.size())

@@ -62,7 +62,7 @@ void set_provoke_environment(std::vector<std::string>& environment,
                              const std::optional<analysis::ProvokeRecord>& provoke);
 
 // The provocation of execution `number` (1, 2, ...) of a run with `options`: nullopt when
-// it runs plain. --provoke=auto cycles plain, medium, chaos, pct; each execution's seed is
+// it runs plain. --provoke=auto cycles plain, heavy, light, chaos; each execution's seed is
 // derived from options.seed and its number, so a run's seeds are reproducible.
 std::optional<analysis::ProvokeRecord> provoke_for_execution(const analysis::RunOptions& options, int number);
 

@@ -109,7 +109,20 @@ TEST_F(CliTest, ProvokeOnAProgramNotLinkedWithTestscopeSaysSo) {
   EXPECT_NE(r.err.find("--provoke: nothing was provoked: /bin/true wrote no provocation settings"),
             std::string::npos)
       << r.err;
-  EXPECT_EQ(read_json("testscope-out/testscope-run.json")["executions"][0]["provoke"]["profile"], "medium");
+  EXPECT_EQ(read_json("testscope-out/testscope-run.json")["executions"][0]["provoke"]["profile"], "heavy");
+}
+
+// --provoke=auto cycles plain, heavy, light, chaos; the verdict row counts the provoked ones.
+TEST_F(CliTest, ProvokeAutoCyclesPlainAndTheProfiles) {
+  const Result r = testscope({"run", "-n", "5", "--provoke=auto", "--seed", "3", "--", "/bin/true"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const json manifest = read_json("testscope-out/testscope-run.json");
+  EXPECT_EQ(manifest["options"]["provoke"], "auto");
+  std::vector<std::string> profiles;
+  for (const json& e : manifest["executions"]) {
+    profiles.push_back(e["provoke"].is_null() ? "plain" : e["provoke"]["profile"].get<std::string>());
+  }
+  EXPECT_EQ(profiles, (std::vector<std::string>{"plain", "heavy", "light", "chaos", "plain"}));
 }
 
 TEST_F(CliTest, ProvokeAndReplayUsageErrors) {
