@@ -75,6 +75,7 @@ json finding(const Finding& f) {
           {"quarantine_entry", action},
           {"broken", f.broken},
           {"ran_quarantined", ran_quarantined},
+          {"explanation", f.explanation.empty() ? json(nullptr) : json(f.explanation)},
           {"evidence", evidence}};
 }
 

@@ -143,6 +143,7 @@ std::string findings_rows(const CheckResult& result, const std::string& root, bo
     if (const std::string quarantined = quarantine_line(*f); !quarantined.empty()) {
       out += fmt::format("{:<{}}  {}\n", "", w[0], quarantined);
     }
+    if (!f->explanation.empty()) out += fmt::format("{:<{}}  explained: {}\n", "", w[0], f->explanation);
   }
   return out + "\n";
 }
@@ -215,6 +216,7 @@ std::string format_github_annotations(const CheckResult& result, const std::stri
     if (const std::string quarantined = quarantine_line(f); !quarantined.empty()) {
       message += "\n" + quarantined;
     }
+    if (!f.explanation.empty()) message += "\nexplained: " + f.explanation;
     if (f.quarantine != QuarantineState::kNotAsked) {
       message += "\naction: " + action_cell(f, result.guards.min_executions);
     }

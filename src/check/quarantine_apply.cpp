@@ -24,6 +24,7 @@ std::string reason(const Finding& f, const std::string& tree) {
   std::string text = fmt::format("testscope check, rule {}: {}", f.rule, f.summary);
   if (!f.evidence.empty()) text += fmt::format("; {}", executions(f));
   text += fmt::format(" of {}", tree);
+  if (!f.explanation.empty()) text += "; explained: " + f.explanation;
   if (!f.description.empty()) text = f.description + " (" + text + ")";
   return text;
 }

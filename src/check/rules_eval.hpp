@@ -81,6 +81,11 @@ struct Finding {
   // its failures.
   bool broken = false;
   std::optional<RanQuarantined> ran_quarantined;  // when the test's runs recorded a quarantine
+  // A verdict finding on a flaky test: what `testscope explain` finds separates its failing
+  // executions from its passing ones, in one line with the counts ("the second user's
+  // db.get_promo ended before ... (in 20 of 20 failing executions, 0 of 14 passing)"); empty
+  // when nothing separates them. evaluate_rules leaves it empty; the caller fills it.
+  std::string explanation;
 
   // True when the test ran under a quarantine that still applies.
   bool quarantined() const { return ran_quarantined && ran_quarantined->applies; }

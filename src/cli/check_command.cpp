@@ -119,8 +119,9 @@ int check_command(const CheckOptions& o) {
     if (!baseline) return 2;
   }
   const q::Date today = q::Date::today();
-  const analysis::CheckResult result =
+  analysis::CheckResult result =
       analysis::evaluate_rules(rules.rules, *tree, baseline ? &*baseline : nullptr, today);
+  explain_findings(*tree, result);
   print_problems(result.problems);
 
   std::optional<analysis::ApplyOutcome> applied;

@@ -70,4 +70,23 @@ void attach_explanations(const analysis::ArtifactTree& tree, analysis::Verdicts&
   }
 }
 
+void explain_findings(const analysis::ArtifactTree& tree, analysis::CheckResult& result) {
+  explain::ExplainOptions options;
+  for (const analysis::Finding& f : result.findings) {
+    if (f.kind == analysis::RuleKind::kVerdict && !f.broken) options.tests.push_back(f.test);
+  }
+  if (options.tests.empty()) return;
+  const explain::ExplainResult explained = explain::explain_tree(tree, options);
+  for (const explain::TestExplanation& t : explained.tests) {
+    if (t.explanations.empty() || (t.status != "explained" && t.status != "not_ordering")) continue;
+    const explain::Candidate& top = t.explanations.front();
+    const std::string line =
+        fmt::format("{} (in {} of {} failing executions, {} of {} passing)", top.statement, top.failing_holds,
+                    top.failing_total, top.passing_holds, top.passing_total);
+    for (analysis::Finding& f : result.findings) {
+      if (f.kind == analysis::RuleKind::kVerdict && !f.broken && f.test == t.name) f.explanation = line;
+    }
+  }
+}
+
 }  // namespace testscope::cli

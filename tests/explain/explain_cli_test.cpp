@@ -1,5 +1,7 @@
 // testscope explain on real runs (docs/explain.md): the promo example's race is named with
 // its counts, a test that fails at random gets no separating order, and bad input exits 2.
+#include <regex>
+
 #include "../cli/cli_harness.hpp"
 
 namespace {
@@ -38,6 +40,39 @@ TEST_F(ExplainCli, PromoNamesTheReadBeforeTheWrite) {
   EXPECT_EQ(top["operations"][1]["thread"], "the first user");
   // No provocation wait is ever named.
   EXPECT_EQ(out.out.find("testscope.provoke"), std::string::npos);
+}
+
+// `check` puts the top explanation on a verdict finding: in the table, the JSON and the reason
+// of the quarantine entry --apply writes, so the entry says why the test is flaky.
+TEST_F(ExplainCli, CheckFindingsAndQuarantineEntriesCarryTheExplanation) {
+  const auto run = testscope({"run", "-n", "40", "--provoke=heavy", "--seed", "7", "--out", "out", "--",
+                              PROMO_TESTS, "--gtest_filter=PromoRace.Racy*"});
+  ASSERT_EQ(run.exit_code, 1) << run.err;
+  cli_test::write_file(dir() / "rules.toml", R"([[rule]]
+name = "promo-race-flaky"
+kind = "verdict"
+severity = "warning"
+tests = ["PromoRace.*"]
+failure_rate_above = "1%"
+action = "quarantine"
+owner = "promo-team"
+)");
+  const auto table =
+      testscope({"check", "out", "--rules", "rules.toml", "--apply", "--quarantine", "q.toml"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  const std::regex line(
+      "explained: the second user's db.get_promo [a-z ]+ the first user's "
+      "db.increment_promo_uses [a-z]+ \\(in [0-9]+ of [0-9]+ failing executions, 0 of [0-9]+ passing\\)");
+  EXPECT_TRUE(std::regex_search(table.out, line)) << table.out;
+  const std::string entry = cli_test::slurp(dir() / "q.toml");
+  EXPECT_NE(entry.find("explained: the second user's db.get_promo"), std::string::npos) << entry;
+
+  const auto out = testscope({"check", "out", "--rules", "rules.toml", "--format", "json"});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  const json finding = json::parse(out.out)["findings"].at(0);
+  EXPECT_EQ(finding["kind"], "verdict");
+  EXPECT_NE(finding["explanation"].get<std::string>().find("db.increment_promo_uses"), std::string::npos)
+      << finding.dump();
 }
 #endif
 
