@@ -44,6 +44,7 @@ class BrokenStreamTest : public CliTest {
         break;
     }
     std::vector<char*> a;
+    a.reserve(argv.size() + 1);
     for (auto& s : argv) a.push_back(s.data());
     a.push_back(nullptr);
     std::vector<std::string> environment;  // as CliTest::testscope gives it: none of the CI's settings
@@ -54,6 +55,7 @@ class BrokenStreamTest : public CliTest {
       }
     }
     std::vector<char*> envp;
+    envp.reserve(environment.size() + 1);
     for (auto& s : environment) envp.push_back(s.data());
     envp.push_back(nullptr);
     const auto cwd = fs::current_path();

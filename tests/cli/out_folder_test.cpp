@@ -5,8 +5,8 @@
 // OUT goes ahead; a run with no finished execution gives report, check and merge exit 2.
 #include <sys/mount.h>
 
-#include <cstring>
 #include <fstream>
+#include <system_error>
 
 #include "cli_harness.hpp"
 
@@ -162,9 +162,11 @@ TEST_F(OutFolderTest, AFullOutputFolderIsNamedAsSuch) {
     if (::mount("tmpfs", disk.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,nr_inodes=48,mode=0755") !=
         0) {
       const int error = errno;
-      if (error == EPERM || error == EACCES)
-        GTEST_SKIP() << "mounting a tmpfs needs root: " << std::strerror(error);
-      FAIL() << "cannot mount a tmpfs on " << disk << ": " << std::strerror(error);
+      const std::string reason = std::generic_category().message(error);
+      if (error == EPERM || error == EACCES) {
+        GTEST_SKIP() << "mounting a tmpfs needs root: " << reason;
+      }
+      FAIL() << "cannot mount a tmpfs on " << disk << ": " << reason;
     }
     fs::create_directories(disk / "out");
     std::vector<fs::path> fillers;
@@ -184,7 +186,8 @@ TEST_F(OutFolderTest, AFullOutputFolderIsNamedAsSuch) {
     if (r.exit_code != 0) {
       EXPECT_EQ(r.exit_code, 2) << r.err;
       EXPECT_NE(r.err.find("disk/out"), std::string::npos) << free_inodes << " free: " << r.err;
-      EXPECT_NE(r.err.find(std::strerror(ENOSPC)), std::string::npos) << free_inodes << " free: " << r.err;
+      EXPECT_NE(r.err.find(std::generic_category().message(ENOSPC)), std::string::npos)
+          << free_inodes << " free: " << r.err;
       named_an_execution_folder =
           named_an_execution_folder || r.err.find("disk/out/runs/1") != std::string::npos;
     }

@@ -193,6 +193,7 @@ TEST_F(QuarantineCliTest, ABadFileIsAnInputErrorWithItsPosition) {
 TEST_F(QuarantineCliTest, ConcurrentAddsKeepEveryEntry) {
   constexpr int kAdds = 24;
   std::vector<pid_t> adders;
+  adders.reserve(kAdds);
   for (int i = 0; i < kAdds; ++i) {
     adders.push_back(start_testscope(
         {"quarantine", "add", "Suite.Test" + std::to_string(i), "--reason", "flaky", "--owner", "ci"}, {},

@@ -197,9 +197,9 @@ TEST(Timeline, MaxLinesTruncatesKeepingTheFailure) {
 // is marked where it is, and the footer says where the whole timeline is.
 TEST(Timeline, ABusyTestsFailureSurvivesTheCut) {
   TestRecord record = golden_record();
-  SpanData& root = record.spans.front();
+  const std::uint64_t root = record.spans.front().span_id;  // push_back moves the spans
   for (std::uint64_t id = 0; id < 500; ++id) {
-    record.spans.push_back(span(0x10000 + id, root.span_id, "busy_" + std::to_string(id), 0,
+    record.spans.push_back(span(0x10000 + id, root, "busy_" + std::to_string(id), 0,
                                 static_cast<std::int64_t>(id), static_cast<std::int64_t>(id) + 1));
   }
   record.spans.push_back(span(0x20000, 0x100, "just_before_the_failure", 0, 11 * kMs - 10, 11 * kMs - 5));
