@@ -59,18 +59,24 @@ std::optional<std::string> read_text_at(int dirfd, const char* path, std::string
     if (error != nullptr) *error = kNotRegular;
     return std::nullopt;
   }
-  thread_local std::vector<char> buffer(65536);  // kept between files: no allocation per file
+  constexpr std::size_t kKeptBytes = 65536;
+  thread_local std::vector<char> buffer(kKeptBytes);  // kept between files: no allocation per file
   std::size_t size = 0;
   ssize_t n = 0;
   while ((n = ::read(fd, buffer.data() + size, buffer.size() - size)) > 0) {
     size += static_cast<std::size_t>(n);
     if (size == buffer.size()) buffer.resize(buffer.size() * 2);
   }
-  if (n < 0) {
-    if (error != nullptr) *error = "cannot be read (" + std::generic_category().message(errno) + ")";
-    return std::nullopt;
+  const int read_error = errno;
+  std::optional<std::string> text;
+  if (n >= 0) text.emplace(buffer.data(), size);
+  if (buffer.size() > kKeptBytes) {
+    std::vector<char>(kKeptBytes).swap(buffer);  // a big file's room is not kept
   }
-  return std::string(buffer.data(), size);
+  if (n < 0 && error != nullptr) {
+    *error = "cannot be read (" + std::generic_category().message(read_error) + ")";
+  }
+  return text;
 }
 
 std::optional<std::string> read_text(const fs::path& path, std::string* error = nullptr) {
@@ -362,6 +368,29 @@ void read_executions(ArtifactTree& tree, const std::vector<std::string>& names,
 
 std::optional<std::string> read_artifact_file(const fs::path& path, std::string* error) {
   return read_text(path, error);
+}
+
+ArtifactStream open_artifact_file(const fs::path& path, std::string* error, std::uintmax_t* size) {
+  ArtifactStream none(nullptr, &std::fclose);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    if (error != nullptr) *error = "cannot be read (" + std::generic_category().message(errno) + ")";
+    return none;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    if (error != nullptr) *error = kNotRegular;
+    return none;
+  }
+  std::FILE* file = ::fdopen(fd, "r");
+  if (file == nullptr) {
+    ::close(fd);
+    if (error != nullptr) *error = "cannot be read (" + std::generic_category().message(errno) + ")";
+    return none;
+  }
+  if (size != nullptr) *size = static_cast<std::uintmax_t>(st.st_size);
+  return {file, &std::fclose};
 }
 
 ArtifactTree load_artifact_tree(const fs::path& root) {

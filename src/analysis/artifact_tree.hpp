@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +68,16 @@ struct ArtifactTree {
 // Throws only std::bad_alloc.
 std::optional<std::string> read_artifact_file(const std::filesystem::path& path,
                                               std::string* error = nullptr);
+
+// A stdio stream closed with its handle.
+using ArtifactStream = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+// The regular file at `path` open for reading as a stream, for a reader that must not hold
+// the whole of a file that may be gigabytes (a trace of millions of spans), or null with
+// `error` (if not null) set as read_artifact_file() sets it. `size` (if not null) gets its
+// size in bytes. Throws only std::bad_alloc.
+ArtifactStream open_artifact_file(const std::filesystem::path& path, std::string* error = nullptr,
+                                  std::uintmax_t* size = nullptr);
 
 // Loads the tree at `root`. Executions that did not run to their end (outcome `interrupted`
 // or `running` in testscope-run.json; in a run that did not end, folders it does not record)

@@ -7,6 +7,7 @@
 
 #include "export/export_metrics.hpp"
 #include "export/export_otlp.hpp"
+#include "export/export_payloads.hpp"
 
 namespace testscope::cli {
 
@@ -71,10 +72,22 @@ int export_command(const exporting::ExportOptions& o) {
   }
   // With the metrics on standard output, what export says goes to standard error.
   std::FILE* status = metrics && metrics->prom_file == "-" ? stderr : stdout;
-  int code = exporting::kExitSent;
-  if (otlp) code = exporting::send_otlp(o.out, tree, *otlp, status);
-  if (metrics) code = std::max(code, exporting::export_metrics(*metrics, tree, status));
-  return code;
+  try {
+    int code = exporting::kExitSent;
+    if (otlp) code = exporting::send_otlp(o.out, tree, *otlp, status);
+    if (metrics) code = std::max(code, exporting::export_metrics(*metrics, tree, status));
+    return code;
+  } catch (const exporting::OutOfMemoryReading& e) {
+    // The streams bound what export holds to one span or log line and one batch per signal:
+    // only an item of gigabytes gets here. Say which file, rather than dying of bad_alloc.
+    fmt::print(stderr,
+               "testscope export: {}: out of memory while reading it (a single span or log line too large); "
+               "nothing more is sent\n",
+               e.path().string());
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "testscope export: out of memory; nothing more is sent\n");
+  }
+  return exporting::kExitUsage;
 }
 
 }  // namespace testscope::cli

@@ -139,41 +139,68 @@ ResourceItems read_run_spans(const fs::path& out, const analysis::ArtifactTree& 
   }
 }
 
+// Batches what stream_test_payload() reads and sends each batch as soon as it is complete,
+// so that no more than one batch per signal is held; prints each file (or line) that could
+// not be used.
+class BatchingSink : public PayloadSink {
+ public:
+  explicit BatchingSink(Sender& sender)
+      : sender_(sender),
+        traces_(Signal::kTraces, sender.config().max_body_bytes),
+        logs_(Signal::kLogs, sender.config().max_body_bytes) {}
+
+  bool spans_checked(std::size_t spans) override {
+    sender_.tally(Signal::kTraces).read += spans;
+    return !sender_.failed();  // after a failure nothing more is sent: no need to read them
+  }
+  void begin(Signal signal, const std::string& resource_json, const std::string& scope_json) override {
+    builder(signal).begin(resource_json, scope_json);
+  }
+  void item(Signal signal, std::string item) override {
+    if (signal == Signal::kLogs) ++sender_.tally(Signal::kLogs).read;
+    if (std::optional<otlp::Batch> batch = builder(signal).add_item(item)) sender_.send(signal, *batch);
+  }
+  void problem(analysis::Problem problem) override {
+    fmt::print(stderr, "testscope: {}: {} (skipped)\n", problem.path.string(), problem.message);
+    ++bad_input_;
+  }
+
+  // Sends `items` of one resource and scope (the run's own spans).
+  void send_all(Signal signal, const ResourceItems& entry) {
+    sender_.tally(signal).read += entry.items.size();
+    sender_.send(signal, builder(signal).add(entry.resource_json, entry.scope_json, entry.items));
+  }
+  // Sends what is left in the open batches.
+  void finish() {
+    if (auto batch = traces_.finish()) sender_.send(Signal::kTraces, *batch);
+    if (auto batch = logs_.finish()) sender_.send(Signal::kLogs, *batch);
+  }
+  std::size_t bad_input() const { return bad_input_; }
+
+ private:
+  otlp::BatchBuilder& builder(Signal signal) { return signal == Signal::kTraces ? traces_ : logs_; }
+
+  Sender& sender_;
+  otlp::BatchBuilder traces_;
+  otlp::BatchBuilder logs_;
+  std::size_t bad_input_ = 0;
+};
+
 // Sends `run_spans`, then reads every test folder of every execution in `tree`, batching
-// and sending as it goes; prints each file (or line) that could not be used. Returns how
-// many there were.
+// and sending as it goes. Returns how many files (or lines) could not be used.
 std::size_t send_tree(const analysis::ArtifactTree& tree, const ResourceItems& run_spans,
                       const std::vector<otlp::KeyValue>& attributes, Sender& sender) {
   const std::string service_name = service_name_of(tree);
-  const std::size_t max_body_bytes = sender.config().max_body_bytes;
-  otlp::BatchBuilder traces(Signal::kTraces, max_body_bytes);
-  otlp::BatchBuilder logs(Signal::kLogs, max_body_bytes);
-  std::size_t bad_input = 0;
-  if (!run_spans.items.empty()) {
-    sender.tally(Signal::kTraces).read += run_spans.items.size();
-    sender.send(Signal::kTraces, traces.add(run_spans.resource_json, run_spans.scope_json, run_spans.items));
-  }
+  BatchingSink sink(sender);
+  if (!run_spans.items.empty()) sink.send_all(Signal::kTraces, run_spans);
   for (const analysis::Execution& execution : tree.executions) {
     const fs::path dir = execution.dir.empty() ? tree.root : tree.root / execution.dir;
     for (const fs::path& test_dir : test_dirs(dir)) {
-      const TestPayload payload = read_test_payload(test_dir, attributes, service_name);
-      for (const analysis::Problem& problem : payload.problems) {
-        fmt::print(stderr, "testscope: {}: {} (skipped)\n", problem.path.string(), problem.message);
-      }
-      bad_input += payload.problems.size();
-      sender.tally(Signal::kTraces).read += payload.span_count;
-      sender.tally(Signal::kLogs).read += payload.log_count;
-      for (const ResourceItems& entry : payload.spans) {
-        sender.send(Signal::kTraces, traces.add(entry.resource_json, entry.scope_json, entry.items));
-      }
-      for (const ResourceItems& entry : payload.logs) {
-        sender.send(Signal::kLogs, logs.add(entry.resource_json, entry.scope_json, entry.items));
-      }
+      stream_test_payload(test_dir, attributes, service_name, sink);
     }
   }
-  if (auto batch = traces.finish()) sender.send(Signal::kTraces, *batch);
-  if (auto batch = logs.finish()) sender.send(Signal::kLogs, *batch);
-  return bad_input;
+  sink.finish();
+  return sink.bad_input();
 }
 
 // nullopt after printing why the configuration is unusable.

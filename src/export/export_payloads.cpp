@@ -3,16 +3,17 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
-#include <fstream>
+#include <cstdio>
 #include <limits>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <tuple>
 
 #include "analysis/artifact_tree.hpp"
 #include "analysis/json_errors.hpp"
+#include "export/trace_reader.hpp"
 #include "testscope/artifact_files.hpp"
 
 namespace testscope::exporting {
@@ -24,12 +25,6 @@ using nlohmann::ordered_json;
 
 constexpr std::size_t kTraceIdHex = 32;
 constexpr std::size_t kSpanIdHex = 16;
-
-// The file's text, or nullopt with `error` set; never opens what is not a regular file
-// (a FIFO in the tree would block the export for good).
-std::optional<std::string> read_text(const fs::path& path, std::string& error) {
-  return analysis::read_artifact_file(path, &error);
-}
 
 template <typename Json>
 std::string dump(const Json& value) {
@@ -44,84 +39,6 @@ bool is_hex_id(const Json& value, std::size_t digits) {
   return text.size() == digits && std::all_of(text.begin(), text.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
          });
-}
-
-// The array at doc[key]; an absent key is an empty array; anything else is an error.
-const json& array_at(const json& doc, const char* key, const std::string& where) {
-  static const json kEmpty = json::array();
-  if (!doc.contains(key)) return kEmpty;
-  const json& value = doc[key];
-  if (!value.is_array()) {
-    throw std::runtime_error((where.empty() ? "" : where + ".") + key + " is not an array");
-  }
-  return value;
-}
-
-void require_object(const json& value, const std::string& where) {
-  if (!value.is_object()) throw std::runtime_error(where + " is not an object");
-}
-
-// Sets every attribute of `attributes` on the Resource `resource` as a string, replacing
-// one of the same key; adds service.name = `service_name` if it has none.
-void merge_resource(json& resource, const std::vector<otlp::KeyValue>& attributes,
-                    const std::string& service_name) {
-  json& list = resource["attributes"];
-  if (!list.is_array()) list = json::array();
-  auto set = [&](const std::string& key, const std::string& value, bool replace) {
-    for (json& entry : list) {
-      if (entry.is_object() && entry.value("key", std::string()) == key) {
-        if (replace) entry["value"] = json{{"stringValue", value}};
-        return;
-      }
-    }
-    list.push_back(json{{"key", key}, {"value", {{"stringValue", value}}}});
-  };
-  for (const otlp::KeyValue& kv : attributes) set(kv.key, kv.value, true);
-  set("service.name", service_name, false);
-}
-
-// The spans of a trace.otlp.json, checked in outline: TracesData's nesting, every span an
-// object with hex trace and span ids. Throws std::runtime_error naming the place.
-std::vector<ResourceItems> spans_of(const json& doc, const std::vector<otlp::KeyValue>& attributes,
-                                    const std::string& service_name,
-                                    std::optional<std::string>& first_resource) {
-  require_object(doc, "the document");
-  std::vector<ResourceItems> out;
-  const json& resource_spans = array_at(doc, "resourceSpans", "");
-  for (std::size_t r = 0; r < resource_spans.size(); ++r) {
-    const std::string rs_where = "resourceSpans[" + std::to_string(r) + "]";
-    const json& rs = resource_spans[r];
-    require_object(rs, rs_where);
-    json resource = rs.contains("resource") ? rs["resource"] : json::object();
-    require_object(resource, rs_where + ".resource");
-    merge_resource(resource, attributes, service_name);
-    const std::string resource_json = dump(resource);
-    if (!first_resource) first_resource = resource_json;
-    const json& scope_spans = array_at(rs, "scopeSpans", rs_where);
-    for (std::size_t s = 0; s < scope_spans.size(); ++s) {
-      const std::string ss_where = rs_where + ".scopeSpans[" + std::to_string(s) + "]";
-      const json& ss = scope_spans[s];
-      require_object(ss, ss_where);
-      const json scope = ss.contains("scope") ? ss["scope"] : json::object();
-      require_object(scope, ss_where + ".scope");
-      ResourceItems entry{resource_json, dump(scope), {}};
-      const json& spans = array_at(ss, "spans", ss_where);
-      for (std::size_t i = 0; i < spans.size(); ++i) {
-        const std::string where = ss_where + ".spans[" + std::to_string(i) + "]";
-        const json& span = spans[i];
-        require_object(span, where);
-        if (!is_hex_id(span.value("traceId", json()), kTraceIdHex)) {
-          throw std::runtime_error(where + ".traceId is not 32 hex digits");
-        }
-        if (!is_hex_id(span.value("spanId", json()), kSpanIdHex)) {
-          throw std::runtime_error(where + ".spanId is not 16 hex digits");
-        }
-        entry.items.push_back(dump(span));
-      }
-      if (!entry.items.empty()) out.push_back(std::move(entry));
-    }
-  }
-  return out;
 }
 
 // A plain JSON value as an OTLP AnyValue.
@@ -294,55 +211,142 @@ std::string log_record_json(std::string_view line) {
   return dump(record);
 }
 
+namespace {
+
+// The trace file's problem, or nothing: read once to check it, then again for its spans.
+void stream_spans(const fs::path& trace_path, const std::vector<otlp::KeyValue>& resource_attributes,
+                  const std::string& default_service_name, PayloadSink& sink,
+                  std::optional<std::string>& first_resource) {
+  const TraceOutline outline = read_trace(trace_path, resource_attributes, default_service_name);
+  if (!outline.resources.empty()) first_resource = outline.resources.front();
+  if (!sink.spans_checked(outline.span_count) || outline.span_count == 0) return;
+  std::size_t open_resource = outline.resources.size();  // none yet
+  std::size_t open_scope = 0;
+  read_trace(trace_path, resource_attributes, default_service_name,
+             [&](std::size_t resource, std::size_t scope, std::string span) {
+               if (resource != open_resource || scope != open_scope) {
+                 sink.begin(otlp::Signal::kTraces, outline.resources.at(resource),
+                            outline.scopes.at(resource).at(scope));
+                 open_resource = resource;
+                 open_scope = scope;
+               }
+               sink.item(otlp::Signal::kTraces, std::move(span));
+             });
+}
+
+// Calls `take(line)` for every line of `file` (without its '\n'; NUL bytes kept), holding
+// one line at a time. False on a read error.
+template <typename Take>
+bool for_each_line(std::FILE* file, Take take) {
+  std::array<char, 65536> chunk{};
+  std::string line;
+  std::size_t got = 0;
+  while ((got = std::fread(chunk.data(), 1, chunk.size(), file)) > 0) {
+    std::string_view rest(chunk.data(), got);
+    for (std::size_t end = rest.find('\n'); end != std::string_view::npos; end = rest.find('\n')) {
+      line.append(rest.substr(0, end));
+      take(line);
+      line.clear();
+      rest.remove_prefix(end + 1);
+    }
+    line.append(rest);
+  }
+  if (!line.empty()) take(line);
+  return std::ferror(file) == 0;
+}
+
+// The log records of logs.jsonl, a line at a time.
+void stream_logs(const fs::path& logs_path, const std::string& resource, PayloadSink& sink) {
+  std::string error;
+  const analysis::ArtifactStream file = analysis::open_artifact_file(logs_path, &error);
+  if (!file) {
+    sink.problem({logs_path, error});
+    return;
+  }
+  bool begun = false;
+  std::size_t number = 0;
+  const bool read = for_each_line(file.get(), [&](const std::string& line) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) return;
+    try {
+      std::string record = log_record_json(line);
+      if (!begun) sink.begin(otlp::Signal::kLogs, resource, scope_json());
+      begun = true;
+      sink.item(otlp::Signal::kLogs, std::move(record));
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {
+      sink.problem({logs_path, "line " + std::to_string(number) + ": " + e.what()});
+    }
+  });
+  if (!read) sink.problem({logs_path, "cannot be read (a read error)"});
+}
+
+// Collects what stream_test_payload() reads into a TestPayload.
+class CollectingSink : public PayloadSink {
+ public:
+  explicit CollectingSink(TestPayload& payload) : payload_(payload) {}
+  bool spans_checked(std::size_t spans) override {
+    payload_.span_count = spans;
+    return true;
+  }
+  void begin(otlp::Signal signal, const std::string& resource_json, const std::string& scope_json) override {
+    (signal == otlp::Signal::kTraces ? payload_.spans : payload_.logs)
+        .push_back({resource_json, scope_json, {}});
+  }
+  void item(otlp::Signal signal, std::string item) override {
+    (signal == otlp::Signal::kTraces ? payload_.spans : payload_.logs)
+        .back()
+        .items.push_back(std::move(item));
+    if (signal == otlp::Signal::kLogs) ++payload_.log_count;
+  }
+  void problem(analysis::Problem problem) override { payload_.problems.push_back(std::move(problem)); }
+
+ private:
+  TestPayload& payload_;
+};
+
+}  // namespace
+
+void stream_test_payload(const fs::path& test_dir, const std::vector<otlp::KeyValue>& resource_attributes,
+                         const std::string& default_service_name, PayloadSink& sink) {
+  std::optional<std::string> resource;
+  const fs::path trace_path = test_dir / artifact_files::kOtlpTraceFile;
+  const fs::path logs_path = test_dir / artifact_files::kLogsFile;
+  const fs::path* reading = &trace_path;
+  try {
+    std::error_code ec;
+    if (fs::exists(trace_path, ec)) {
+      try {
+        stream_spans(trace_path, resource_attributes, default_service_name, sink, resource);
+      } catch (const std::bad_alloc&) {
+        throw;
+      } catch (const std::exception& e) {
+        resource.reset();
+        sink.problem({trace_path, e.what()});
+      }
+    }
+    if (!fs::exists(logs_path, ec)) return;
+    reading = &logs_path;
+    if (!resource) {
+      json fresh = json::object();
+      merge_resource(fresh, resource_attributes, default_service_name);
+      resource = dump(fresh);
+    }
+    stream_logs(logs_path, *resource, sink);
+  } catch (const OutOfMemoryReading&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw OutOfMemoryReading(*reading);
+  }
+}
+
 TestPayload read_test_payload(const fs::path& test_dir,
                               const std::vector<otlp::KeyValue>& resource_attributes,
                               const std::string& default_service_name) {
   TestPayload payload;
-  std::optional<std::string> resource;
-  const fs::path trace_path = test_dir / artifact_files::kOtlpTraceFile;
-  std::error_code ec;
-  if (fs::exists(trace_path, ec)) {
-    try {
-      std::string error;
-      const auto text = read_text(trace_path, error);
-      if (!text) throw std::runtime_error(error);
-      if (text->empty()) throw std::runtime_error("is empty");
-      payload.spans =
-          spans_of(analysis::parse_json_or_throw(*text), resource_attributes, default_service_name, resource);
-      for (const ResourceItems& entry : payload.spans) payload.span_count += entry.items.size();
-    } catch (const std::exception& e) {
-      payload.spans.clear();
-      payload.span_count = 0;
-      resource.reset();
-      payload.problems.push_back({trace_path, e.what()});
-    }
-  }
-  const fs::path logs_path = test_dir / artifact_files::kLogsFile;
-  if (!fs::exists(logs_path, ec)) return payload;
-  std::string error;
-  const auto text = read_text(logs_path, error);
-  if (!text) {
-    payload.problems.push_back({logs_path, error});
-    return payload;
-  }
-  if (!resource) {
-    json fresh = json::object();
-    merge_resource(fresh, resource_attributes, default_service_name);
-    resource = dump(fresh);
-  }
-  ResourceItems logs{*resource, scope_json(), {}};
-  std::istringstream lines(*text);
-  std::string line;
-  for (std::size_t number = 1; std::getline(lines, line); ++number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    try {
-      logs.items.push_back(log_record_json(line));
-    } catch (const std::exception& e) {
-      payload.problems.push_back({logs_path, "line " + std::to_string(number) + ": " + e.what()});
-    }
-  }
-  payload.log_count = logs.items.size();
-  if (!logs.items.empty()) payload.logs.push_back(std::move(logs));
+  CollectingSink sink(payload);
+  stream_test_payload(test_dir, resource_attributes, default_service_name, sink);
   return payload;
 }
 

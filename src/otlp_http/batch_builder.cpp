@@ -37,40 +37,50 @@ Batch BatchBuilder::close_body() {
   return batch;
 }
 
-std::vector<Batch> BatchBuilder::add(std::string_view resource_json, std::string_view scope_json,
-                                     const std::vector<std::string>& items) {
-  std::vector<Batch> done;
-  if (items.empty()) return done;
+void BatchBuilder::begin(std::string_view resource_json, std::string_view scope_json) {
   // A new resource entry for every call: entries are not merged across calls.
   if (entry_open_) {
     body_.append(kEntryClose);
     entry_open_ = false;
   }
-  const std::string header = entry_header(resource_json, scope_json);
+  header_ = entry_header(resource_json, scope_json);
+}
+
+std::optional<Batch> BatchBuilder::add_item(std::string_view item) {
+  std::optional<Batch> done;
   const std::size_t body_open = 5 + top_key_.size();  // {"<top>":[
-  for (const std::string& item : items) {
-    std::size_t needed = item.size() + kEntryClose.size() + kBodyClose.size();
-    if (entry_open_) {
-      needed += entry_items_ > 0 ? 1 : 0;
+  std::size_t needed = item.size() + kEntryClose.size() + kBodyClose.size();
+  if (entry_open_) {
+    needed += entry_items_ > 0 ? 1 : 0;
+  } else {
+    needed += header_.size() + (body_.empty() ? body_open : 1);
+  }
+  if (body_items_ > 0 && body_.size() + needed > max_body_bytes_) done = close_body();
+  if (!entry_open_) {
+    if (body_.empty()) {
+      body_.append("{\"").append(top_key_).append("\":[");
     } else {
-      needed += header.size() + (body_.empty() ? body_open : 1);
+      body_.push_back(',');
     }
-    if (body_items_ > 0 && body_.size() + needed > max_body_bytes_) done.push_back(close_body());
-    if (!entry_open_) {
-      if (body_.empty()) {
-        body_.append("{\"").append(top_key_).append("\":[");
-      } else {
-        body_.push_back(',');
-      }
-      body_.append(header);
-      entry_open_ = true;
-      entry_items_ = 0;
-    }
-    if (entry_items_ > 0) body_.push_back(',');
-    body_.append(item);
-    ++entry_items_;
-    ++body_items_;
-    if (body_.size() + kEntryClose.size() + kBodyClose.size() > max_body_bytes_) oversized_ = true;
+    body_.append(header_);
+    entry_open_ = true;
+    entry_items_ = 0;
+  }
+  if (entry_items_ > 0) body_.push_back(',');
+  body_.append(item);
+  ++entry_items_;
+  ++body_items_;
+  if (body_.size() + kEntryClose.size() + kBodyClose.size() > max_body_bytes_) oversized_ = true;
+  return done;
+}
+
+std::vector<Batch> BatchBuilder::add(std::string_view resource_json, std::string_view scope_json,
+                                     const std::vector<std::string>& items) {
+  std::vector<Batch> done;
+  if (items.empty()) return done;
+  begin(resource_json, scope_json);
+  for (const std::string& item : items) {
+    if (std::optional<Batch> batch = add_item(item)) done.push_back(std::move(*batch));
   }
   return done;
 }

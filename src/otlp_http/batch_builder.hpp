@@ -40,6 +40,12 @@ class BatchBuilder {
   std::vector<Batch> add(std::string_view resource_json, std::string_view scope_json,
                          const std::vector<std::string>& items);
 
+  // The same, one item at a time, for a reader that never holds all the items: begin()
+  // starts a new resource entry, each add_item() adds to it and returns the body it
+  // completed, if any. add() is begin() and add_item() for each item.
+  void begin(std::string_view resource_json, std::string_view scope_json);
+  std::optional<Batch> add_item(std::string_view item);
+
   // Closes and returns the open body, if it holds any item.
   std::optional<Batch> finish();
 
@@ -52,7 +58,8 @@ class BatchBuilder {
   std::string_view scope_key_;  // "scopeSpans" | "scopeLogs"
   std::string_view items_key_;  // "spans" | "logRecords"
   std::size_t max_body_bytes_;
-  std::string body_;  // the open body, without its closing brackets
+  std::string header_;  // the entry header of the items being added (entry_header())
+  std::string body_;    // the open body, without its closing brackets
   std::size_t body_items_ = 0;
   std::size_t entry_items_ = 0;  // items in the open resource entry
   bool entry_open_ = false;

@@ -27,7 +27,8 @@ struct Answer {
   CURLcode code = CURLE_OK;
   std::string curl_error;  // curl's error buffer, when code != CURLE_OK
   long status = 0;
-  std::string body;
+  std::string body;                  // the first kMaxAnswerBodyBytes of the body
+  std::uint64_t body_discarded = 0;  // bytes of the body after those, read and dropped
   std::optional<std::string> retry_after;
 };
 
@@ -50,13 +51,19 @@ bool is_retryable_transport_error(CURLcode code) noexcept {
   }
 }
 
+// Keeps the first kMaxAnswerBodyBytes of the body, counts the rest and drops it: a server
+// (or anything listening on the port) answering with gigabytes costs no memory.
 std::size_t append_body(char* data, std::size_t size, std::size_t count, void* answer) noexcept {
+  auto* a = static_cast<Answer*>(answer);
+  const std::size_t n = size * count;
+  const std::size_t kept = std::min(n, kMaxAnswerBodyBytes - std::min(a->body.size(), kMaxAnswerBodyBytes));
   try {
-    static_cast<Answer*>(answer)->body.append(data, size * count);
-    return size * count;
+    a->body.append(data, kept);
   } catch (...) {
     return 0;  // curl reports a write error
   }
+  a->body_discarded += n - kept;
+  return n;  // the rest is read and dropped, so the request still completes
 }
 
 // Keeps the last response's Retry-After; a new status line (after a 100 Continue or a
@@ -180,6 +187,10 @@ bool judge(const Answer& answer, Signal signal, ExportResult& result) {
   result.message = "HTTP " + std::to_string(answer.status);
   const std::string detail = error_body_message(answer.body);
   if (!detail.empty()) result.message += ": " + detail;
+  if (answer.body_discarded > 0) {
+    result.message += " (an answer of " + std::to_string(answer.body.size() + answer.body_discarded) +
+                      " bytes, of which the first " + std::to_string(answer.body.size()) + " were read)";
+  }
   if (answer.status == 400 || answer.status == 413) {
     result.status = ExportStatus::kRejected;
     return false;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -29,6 +30,11 @@ enum class ExportStatus {
                        // the last attempt or at the deadline, or another 4xx/5xx (401, 404,
                        // 500...): the endpoint is unreachable or refuses
 };
+
+// How much of a server's answer (the response body) a client keeps: enough for any error
+// message or partialSuccess; the rest is read and dropped (and counted in the message), so a
+// server that answers with gigabytes costs no memory.
+inline constexpr std::size_t kMaxAnswerBodyBytes = std::size_t{64} * 1024;
 
 // "accepted" | "partially accepted" | "rejected" | "failed".
 std::string_view to_string(ExportStatus status) noexcept;

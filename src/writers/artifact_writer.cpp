@@ -11,6 +11,7 @@
 #include "otel_env/resource_environment.hpp"
 #include "testscope/artifact_files.hpp"
 #include "testscope/artifacts.hpp"
+#include "writers/document_sink.hpp"
 #include "writers/file_io.hpp"
 
 namespace testscope {
@@ -41,6 +42,16 @@ void put(std::vector<AttributeData>& resource, const std::string& key,
     }
   }
   resource.push_back(AttributeData{key, std::move(value)});
+}
+
+// Writes the document that `write` hands to its sink, piece by piece, to `path` through
+// one AtomicFile: the document is never whole in memory. Returns write_file_atomic's error.
+template <typename Write>
+std::string write_streamed(const std::filesystem::path& path, Write&& write) {
+  detail::AtomicFile file(path);
+  if (!file.error().empty()) return file.error();
+  std::forward<Write>(write)([&file](std::string_view piece) { file.append(piece); });
+  return file.commit();
 }
 
 }  // namespace
@@ -136,15 +147,21 @@ std::string ArtifactWriter::write_test(const TestRecord& record, const RunInfo& 
   try {
     const std::filesystem::path dir = test_dir(record);
     std::string error =
-        detail::write_file_atomic(dir / artifact_files::kOtlpTraceFile, otlp_json(record, run));
+        write_streamed(dir / artifact_files::kOtlpTraceFile,
+                       [&](const detail::DocumentSink& sink) { detail::write_otlp_json(record, run, sink); });
     if (error.empty()) {
-      error =
-          detail::write_file_atomic(dir / artifact_files::kChromeTraceFile, chrome_trace_json(record, run));
+      error = write_streamed(dir / artifact_files::kChromeTraceFile, [&](const detail::DocumentSink& sink) {
+        detail::write_chrome_trace_json(record, run, sink);
+      });
     }
     if (error.empty()) {
       error = detail::write_file_atomic(dir / artifact_files::kMetricsFile, metrics_prom(record));
     }
-    if (error.empty()) error = detail::write_file_atomic(dir / artifact_files::kLogsFile, logs_jsonl(record));
+    if (error.empty()) {
+      error = write_streamed(dir / artifact_files::kLogsFile, [&](const detail::DocumentSink& sink) {
+        detail::write_logs_jsonl(record, sink);
+      });
+    }
     // summary.json last: its presence says the test's artifacts are complete.
     if (error.empty()) {
       error = detail::write_file_atomic(dir / artifact_files::kSummaryFile, summary_json(record));

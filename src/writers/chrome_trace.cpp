@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "testscope/artifacts.hpp"
+#include "writers/document_sink.hpp"
 #include "writers/json_util.hpp"
 
 namespace testscope {
@@ -71,7 +72,7 @@ void write_metadata(JsonWriter& w, const char* name, std::int64_t pid, const std
 // Metadata, then per span its slice, its events and its flow arrow, then the logs: one
 // pass in the order the format reads best.
 // NOLINTNEXTLINE(readability-function-cognitive-complexity)
-std::string chrome_trace_json(const TestRecord& record, const RunInfo& run) {
+void detail::write_chrome_trace_json(const TestRecord& record, const RunInfo& run, const DocumentSink& sink) {
   const Clock clock{record.start_unix_ns};
   const std::int64_t pid = run.pid;
   std::unordered_map<std::uint32_t, std::uint64_t> tid_of;  // thread index -> OS tid
@@ -178,6 +179,7 @@ std::string chrome_trace_json(const TestRecord& record, const RunInfo& run) {
       w.String("e");
       w.EndObject();
     }
+    detail::hand_on_if_full(buffer, sink);
   }
   for (const LogData& log : record.logs) {
     w.StartObject();
@@ -196,10 +198,17 @@ std::string chrome_trace_json(const TestRecord& record, const RunInfo& run) {
     }
     w.EndObject();
     w.EndObject();
+    detail::hand_on_if_full(buffer, sink);
   }
   w.EndArray();
   w.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
+  detail::hand_on(buffer, sink);
+}
+
+std::string chrome_trace_json(const TestRecord& record, const RunInfo& run) {
+  std::string out;
+  detail::write_chrome_trace_json(record, run, detail::append_to(out));
+  return out;
 }
 
 }  // namespace testscope

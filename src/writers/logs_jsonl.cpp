@@ -4,13 +4,13 @@
 #include <variant>
 
 #include "testscope/artifacts.hpp"
+#include "writers/document_sink.hpp"
 #include "writers/json_util.hpp"
 
 namespace testscope {
 namespace {
 
 using detail::JsonWriter;
-using detail::write_string;
 
 void write_value(JsonWriter& w, const AttributeData& field) { detail::write_plain_value(w, field.value); }
 
@@ -32,13 +32,11 @@ void write_fields(JsonWriter& w, const std::vector<AttributeData>& fields) {
 
 }  // namespace
 
-std::string logs_jsonl(const TestRecord& record) {
+void detail::write_logs_jsonl(const TestRecord& record, const DocumentSink& sink) {
   std::unordered_map<std::uint32_t, const ThreadData*> threads;
   for (const ThreadData& thread : record.threads) threads[thread.index] = &thread;
-  std::string out;
-  rapidjson::StringBuffer buffer;
+  rapidjson::StringBuffer& buffer = detail::reused_buffer();
   for (const LogData& log : record.logs) {
-    buffer.Clear();
     JsonWriter w(buffer);
     w.StartObject();
     w.Key("time_unix_ns");
@@ -69,9 +67,15 @@ std::string logs_jsonl(const TestRecord& record) {
     w.Key("thread_index");
     w.Uint(log.thread_index);
     w.EndObject();
-    out.append(buffer.GetString(), buffer.GetSize());
-    out.push_back('\n');
+    buffer.Put('\n');
+    detail::hand_on_if_full(buffer, sink);
   }
+  detail::hand_on(buffer, sink);
+}
+
+std::string logs_jsonl(const TestRecord& record) {
+  std::string out;
+  detail::write_logs_jsonl(record, detail::append_to(out));
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "testscope/artifacts.hpp"
+#include "writers/document_sink.hpp"
 #include "writers/json_util.hpp"
 
 namespace testscope {
@@ -131,8 +132,10 @@ void write_span(JsonWriter& w, const SpanData& span, const TestRecord& record) {
 
 }  // namespace
 
-std::string otlp_json(const TestRecord& record, const RunInfo& run) {
-  rapidjson::StringBuffer& buffer = detail::reused_buffer();
+namespace detail {
+
+void write_otlp_json(const TestRecord& record, const RunInfo& run, const DocumentSink& sink) {
+  rapidjson::StringBuffer& buffer = reused_buffer();
   JsonWriter w(buffer);
   w.StartObject();
   w.Key("resourceSpans");
@@ -154,14 +157,25 @@ std::string otlp_json(const TestRecord& record, const RunInfo& run) {
   w.EndObject();
   w.Key("spans");
   w.StartArray();
-  for (const SpanData& span : record.spans) write_span(w, span, record);
+  for (const SpanData& span : record.spans) {
+    write_span(w, span, record);
+    hand_on_if_full(buffer, sink);
+  }
   w.EndArray();
   w.EndObject();
   w.EndArray();
   w.EndObject();
   w.EndArray();
   w.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
+  hand_on(buffer, sink);
+}
+
+}  // namespace detail
+
+std::string otlp_json(const TestRecord& record, const RunInfo& run) {
+  std::string out;
+  detail::write_otlp_json(record, run, detail::append_to(out));
+  return out;
 }
 
 }  // namespace testscope

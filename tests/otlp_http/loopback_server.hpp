@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <functional>
@@ -31,8 +32,10 @@ class LoopbackServer {
  public:
   using Responder = std::function<std::string(int n)>;
 
-  explicit LoopbackServer(Responder respond)
-      : respond_(std::move(respond)), fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+  // `filler_bytes` of 'x' follow every answer, written a piece at a time (so that the server
+  // never holds them): the end of a body the answer's Content-Length announces.
+  explicit LoopbackServer(Responder respond, std::size_t filler_bytes = 0)
+      : respond_(std::move(respond)), filler_bytes_(filler_bytes), fd_(socket(AF_INET, SOCK_STREAM, 0)) {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -72,7 +75,17 @@ class LoopbackServer {
       }
       const std::string answer = respond_(n);
       if (!answer.empty()) (void)write(client, answer.data(), answer.size());
+      write_filler(client);
       close(client);
+    }
+  }
+
+  void write_filler(int client) const {
+    const std::string piece(std::size_t{1} << 16U, 'x');
+    for (std::size_t left = filler_bytes_; left > 0;) {
+      const ssize_t sent = send(client, piece.data(), std::min(left, piece.size()), MSG_NOSIGNAL);
+      if (sent <= 0) return;  // the client went away
+      left -= static_cast<std::size_t>(sent);
     }
   }
 
@@ -96,6 +109,7 @@ class LoopbackServer {
   }
 
   Responder respond_;
+  std::size_t filler_bytes_ = 0;
   int fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -95,6 +96,49 @@ TEST(OtlpHttpClient, OtherErrorStatusesFailWithoutRetry) {
   EXPECT_EQ(result.status, ExportStatus::kFailed);
   EXPECT_EQ(result.attempts, 1);
   EXPECT_EQ(result.message, "HTTP 500: oops line two");
+}
+
+// The peak resident size of this process (each test is a process of its own), in bytes.
+std::size_t peak_resident_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-union-access): glibc declares ru_maxrss in a union
+  return static_cast<std::size_t>(usage.ru_maxrss) * 1024;
+}
+
+// An answer of 256 MiB (a misconfigured proxy, a wrong port): the first 64 KiB are kept for
+// the message, the rest is read and dropped, and memory does not grow with it.
+TEST(OtlpHttpClient, AHugeAnswerIsReadButOnlyItsStartKept) {
+  constexpr std::size_t kHuge = std::size_t{256} << 20U;
+  const std::string head =
+      "HTTP/1.1 400 X\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(kHuge) +
+      "\r\nConnection: close\r\n\r\n";
+  LoopbackServer server([&head](int) { return std::string(head); }, kHuge);
+  OtlpHttpClient client(config_for(server.url()));
+  const std::size_t before = peak_resident_bytes();
+  const ExportResult result = client.send(Signal::kTraces, kBody);
+  const std::size_t growth = peak_resident_bytes() - before;
+  EXPECT_EQ(result.status, ExportStatus::kRejected);
+  EXPECT_EQ(result.http_status, 400);
+  EXPECT_EQ(result.attempts, 1);
+  EXPECT_EQ(result.message, "HTTP 400: " + std::string(200, 'x') + " (an answer of " + std::to_string(kHuge) +
+                                " bytes, of which the first " + std::to_string(kMaxAnswerBodyBytes) +
+                                " were read)");
+  EXPECT_LT(growth, std::size_t{32} << 20U)
+      << "reading the answer grew the peak resident size by " << (growth >> 20U) << " MiB";
+}
+
+// A 2xx answer that large is a success (its start is no partialSuccess we can read).
+TEST(OtlpHttpClient, AHugeSuccessAnswerIsASuccess) {
+  constexpr std::size_t kHuge = std::size_t{8} << 20U;
+  const std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(kHuge) +
+      "\r\nConnection: close\r\n\r\n";
+  LoopbackServer server([&head](int) { return std::string(head); }, kHuge);
+  OtlpHttpClient client(config_for(server.url()));
+  const ExportResult result = client.send(Signal::kTraces, kBody);
+  EXPECT_EQ(result.status, ExportStatus::kAccepted);
+  EXPECT_EQ(result.message, "");
 }
 
 TEST(OtlpHttpClient, RetryableStatusGivesUpAfterMaxAttempts) {
