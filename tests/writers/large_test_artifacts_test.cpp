@@ -148,8 +148,12 @@ TEST_F(LargeTest, WritingDoesNotHoldTheDocuments) {
   const std::size_t growth = peak_resident_bytes() - before;
   const std::uintmax_t otlp_bytes = fs::file_size(fs::path(writer.test_dir(record)) / "trace.otlp.json");
   EXPECT_GT(otlp_bytes, std::uintmax_t{64} << 20U);
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  (void)growth;  // the sanitizers' allocators keep freed memory (quarantine): peak size is theirs
+#else
   EXPECT_LT(growth, otlp_bytes / 4) << "the peak resident size grew by " << (growth >> 20U) << " MiB writing "
                                     << (otlp_bytes >> 20U) << " MiB of OTLP";
+#endif
 }
 
 }  // namespace
