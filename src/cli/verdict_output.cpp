@@ -40,6 +40,12 @@ std::vector<std::pair<std::string, std::string>> marks(const explain::Candidate&
   return out;
 }
 
+// "in 20 of 20 failing executions, 0 of 14 passing".
+std::string counts(const explain::Candidate& c) {
+  return fmt::format("in {} of {} failing executions, {} of {} passing", c.failing_holds, c.failing_total,
+                     c.passing_holds, c.passing_total);
+}
+
 }  // namespace
 
 void attach_explanations(const analysis::ArtifactTree& tree, analysis::Verdicts& verdicts) {
@@ -59,8 +65,7 @@ void attach_explanations(const analysis::ArtifactTree& tree, analysis::Verdicts&
     if (!t.explanations.empty() && (t.status == "explained" || t.status == "not_ordering")) {
       const explain::Candidate& top = t.explanations.front();
       x.statement = top.statement;
-      x.counts = fmt::format("in {} of {} failing executions, {} of {} passing", top.failing_holds,
-                             top.failing_total, top.passing_holds, top.passing_total);
+      x.counts = counts(top);
       x.failing_example = t.failing_example;
       x.passing_example = t.passing_example;
       x.failing_marks = marks(top, true);
@@ -80,9 +85,7 @@ void explain_findings(const analysis::ArtifactTree& tree, analysis::CheckResult&
   for (const explain::TestExplanation& t : explained.tests) {
     if (t.explanations.empty() || (t.status != "explained" && t.status != "not_ordering")) continue;
     const explain::Candidate& top = t.explanations.front();
-    const std::string line =
-        fmt::format("{} (in {} of {} failing executions, {} of {} passing)", top.statement, top.failing_holds,
-                    top.failing_total, top.passing_holds, top.passing_total);
+    const std::string line = fmt::format("{} ({})", top.statement, counts(top));
     for (analysis::Finding& f : result.findings) {
       if (f.kind == analysis::RuleKind::kVerdict && !f.broken && f.test == t.name) f.explanation = line;
     }
