@@ -272,6 +272,16 @@ struct NativeSpan {
   }
 };
 
+// Records that the task named `task` was resumed `waited_ns` late (from `start_ticks`), on
+// span `span_id` (0: the test's root) in `lane`.
+void record_resume_wait(std::uint64_t lane, std::uint64_t span_id, std::uint64_t start_ticks,
+                        std::int64_t waited_ns, std::string_view task) {
+  InLane in(lane);
+  const testscope::detail::ForeignWait wait{start_ticks, waited_ns, testscope::detail::ForeignPoint::kResume,
+                                            task};
+  testscope::detail::record_foreign_wait(span_id, wait);
+}
+
 // Begins a span named `name` under (parent_hi, parent_lo, parent_span) (all 0: the test's
 // root), with its own ids when self_span is not 0 (an SDK span's), from the code `depth`
 // frames above the caller.
@@ -559,6 +569,11 @@ NB_MODULE(_native, m) {
     return std::make_tuple(root.span_id, root.trace_id.hi, root.trace_id.lo);
   });
   m.def("log_event", &log_event);
+  // Provocation of asyncio tasks (testscope/_provoke.py).
+  m.def("provoke_active", [] { return testscope::detail::provoke_active(); });
+  m.def("provoke_resume_delay_ns", &testscope::detail::provoke_resume_delay_ns);
+  m.def("now_ticks", &testscope::detail::foreign_now_ticks);
+  m.def("record_resume_wait", &record_resume_wait);
   m.def("open_lane", &open_lane);
   m.def("close_lane", &close_lane);
   m.def("set_thread_name", [](std::string_view name) { testscope::set_thread_name(name); });

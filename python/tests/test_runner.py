@@ -140,3 +140,4 @@ def test_provoke_makes_a_thread_race_show(project, tmp_path):
         for span in otlp_spans(trace_file.parent):
             waits += sum(1 for e in span.get("events", []) if e["name"] == "testscope.provoke.wait")
     assert waits > 0
+

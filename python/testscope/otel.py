@@ -70,6 +70,11 @@ def _parent_ids(context) -> tuple:
     return _ids_of(parent)
 
 
+def current_span_id() -> int:
+    """The id of the span current in the calling context (0: none, the test's root)."""
+    return _parent_ids(None)[0]
+
+
 def _ids_of(parent) -> tuple:
     sc = parent.get_span_context()
     if not sc.is_valid:

@@ -88,7 +88,7 @@ class TestscopePlugin:
     __test__ = False  # not a test class, whatever pytest's python_classes say
 
     def __init__(self, config):
-        from . import _native, logs, metrics, otel
+        from . import _native, _provoke, logs, metrics, otel
 
         global _metrics_registered
         self.config = config
@@ -112,6 +112,7 @@ class TestscopePlugin:
         self.session = _native.Session(flags, argv, self.worker is not None)
         self.options = self.session.options()
         self.tracing = otel.install()
+        _provoke.install()  # asyncio tasks are provoked at the event loop (testscope run --provoke)
         from ._lanes import current_lane
 
         current_lane()  # names this thread's buffer after the Python thread ("MainThread")

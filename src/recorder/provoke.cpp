@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "recorder/clock.hpp"
+#include "testscope/detail/foreign.hpp"
 #include "testscope/provoke.hpp"
 
 namespace testscope {
@@ -159,7 +160,7 @@ void record_wait(ThreadState& state, std::uint64_t span_id, const ProvokeWait& w
   if (wait.waited_ns <= 0) return;
   const PointKind kind = wait.kind;
   const std::string_view name = wait.name;
-  static constexpr std::array<std::string_view, 4> kKinds = {"begin ", "end ", "log ", "point "};
+  static constexpr std::array<std::string_view, 5> kKinds = {"begin ", "end ", "log ", "point ", "resume "};
   std::array<char, 72> point{};
   const std::string_view kind_text = kKinds.at(static_cast<std::size_t>(kind));
   const std::size_t name_len = std::min(name.size(), point.size() - kind_text.size());
@@ -177,6 +178,17 @@ void provoke_at(ThreadState& state, PointKind kind, std::string_view name, std::
   if (wait.waited_ns <= 0) return;
   const SpanContext at = state.current.valid() ? state.current : root_context();
   record_wait(state, at.span_id, wait);
+}
+
+std::int64_t provoke_resume_delay_ns(std::string_view unit, std::uint64_t occurrence) noexcept {
+  if (!provoke_active()) return 0;
+  const auto profile = static_cast<ProvokeProfile>(g_profile.load(std::memory_order_relaxed));
+  const std::uint64_t seed = g_seed.load(std::memory_order_relaxed);
+  const std::uint64_t key = mix(hash_bytes(unit));
+  const bool slow = (mix(seed ^ key) & 1U) != 0;  // as start_thread_test() decides a thread's
+  const std::uint64_t site = static_cast<std::uint64_t>(PointKind::kResume);
+  const std::uint64_t h = mix(seed ^ key ^ mix(site + 0x9E3779B97F4A7C15ULL * occurrence));
+  return chosen_wait_ns(profile, h, slow);
 }
 
 void provoke_test_begin() noexcept {

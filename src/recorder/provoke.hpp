@@ -10,7 +10,7 @@
 
 namespace testscope::detail {
 
-enum class PointKind : std::uint8_t { kBegin, kEnd, kLog, kPoint };
+enum class PointKind : std::uint8_t { kBegin, kEnd, kLog, kPoint, kResume };
 
 // A wait that happened at a point. Plain data.
 struct ProvokeWait {

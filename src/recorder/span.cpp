@@ -1,6 +1,7 @@
 // Span begin/end and the attribute, event and status records: the hot path.
 #include "testscope/span.hpp"
 
+#include <array>
 #include <cstring>
 
 #include "recorder/clock.hpp"
@@ -348,7 +349,7 @@ SpanContext foreign_root_context() noexcept { return capture_active() ? root_con
 
 ForeignWait foreign_provoke_wait(bool at_begin, std::string_view name, std::uint32_t line) noexcept {
   ForeignWait result;
-  result.at_begin = at_begin;
+  result.point = at_begin ? ForeignPoint::kBegin : ForeignPoint::kEnd;
   result.name = name;
   if (!provoke_active()) return result;
   ThreadState* state = thread_state();
@@ -359,16 +360,19 @@ ForeignWait foreign_provoke_wait(bool at_begin, std::string_view name, std::uint
   return result;
 }
 
+std::uint64_t foreign_now_ticks() noexcept { return now_ticks(); }
+
 void record_foreign_wait(std::uint64_t span_id, const ForeignWait& wait) noexcept {
-  if (wait.waited_ns <= 0) return;
+  if (wait.waited_ns <= 0 || !capture_active()) return;
   ThreadState* state = thread_state();
   if (state == nullptr) return;
   ProvokeWait recorded;
   recorded.start_ticks = wait.start_ticks;
   recorded.waited_ns = wait.waited_ns;
-  recorded.kind = wait.at_begin ? PointKind::kBegin : PointKind::kEnd;
+  static constexpr std::array<PointKind, 3> kKinds = {PointKind::kBegin, PointKind::kEnd, PointKind::kResume};
+  recorded.kind = kKinds.at(static_cast<std::size_t>(wait.point));
   recorded.name = wait.name;
-  record_wait(*state, span_id, recorded);
+  record_wait(*state, span_id != 0 ? span_id : root_context().span_id, recorded);
 }
 
 }  // namespace testscope::detail

@@ -60,20 +60,36 @@ void record_foreign_log(const SpanContext& context, std::uint8_t severity, std::
 // The test's root span while a test is captured; invalid otherwise.
 SpanContext foreign_root_context() noexcept;
 
-// A provocation wait (testscope run --provoke) at a span's begin or end. Plain data; `name`
-// views the caller's string, which must outlive record_foreign_wait().
+// Where a binding's provocation wait (testscope run --provoke) happened: at a span's begin or
+// end on a thread, or before a task its own scheduler resumes (asyncio: the event loop).
+enum class ForeignPoint : std::uint8_t { kBegin, kEnd, kResume };
+
+// A provocation wait. Plain data; `name` views the caller's string, which must outlive
+// record_foreign_wait().
 struct ForeignWait {
-  std::uint64_t start_ticks = 0;
-  std::int64_t waited_ns = 0;  // 0: no wait
-  bool at_begin = true;
-  std::string_view name;
+  std::uint64_t start_ticks = 0;  // foreign_now_ticks() when it began
+  std::int64_t waited_ns = 0;     // 0: no wait
+  ForeignPoint point = ForeignPoint::kBegin;
+  std::string_view name;  // the span's name; for kResume, the task's
 };
 // Maybe waits, as a C++ span's begin or end would, on the calling thread; never in a lane (a
 // wait there would stall the whole event loop, not reorder its tasks). Call only while
 // provoke_active(), and without holding locks other threads need (a binding releases its
 // interpreter's lock around it, so that other threads run meanwhile).
 ForeignWait foreign_provoke_wait(bool at_begin, std::string_view name, std::uint32_t line) noexcept;
-// Records a wait that happened as a `testscope.provoke.wait` event on span `span_id`.
+// Records a wait that happened as a `testscope.provoke.wait` event on span `span_id` (0: the
+// test's root span), in the buffer the calling thread records into.
 void record_foreign_wait(std::uint64_t span_id, const ForeignWait& wait) noexcept;
+
+// For units of work that a scheduler of the binding's own resumes (asyncio's tasks, which
+// share one thread and so cannot be made to wait): how long provocation holds back the
+// `occurrence`-th resumption (1, 2, ...) in this test of the unit named `unit`. Chosen as a
+// thread's points are (the run's profile and seed; the unit's name stands for the thread's,
+// and decides kChaos's slow units), without waiting: the binding defers the resumption by
+// about that long and records the wait it got with ForeignPoint::kResume. 0: resume now,
+// also whenever provoke_active() is false.
+std::int64_t provoke_resume_delay_ns(std::string_view unit, std::uint64_t occurrence) noexcept;
+// The recorder's clock, for a ForeignWait's start_ticks.
+std::uint64_t foreign_now_ticks() noexcept;
 
 }  // namespace testscope::detail

@@ -1,0 +1,53 @@
+"""`--provoke` for asyncio: the event loop resumes tasks late (testscope/_provoke.py)."""
+
+import json
+import sys
+
+from helpers import REPO, attributes, clean_env, otlp_spans, run_pytest, run_testscope
+
+
+def test_provoke_makes_a_race_between_asyncio_tasks_show(project, tmp_path):
+    """The event loop resumes tasks late under --provoke: the racy test fails, its locked twin
+    never does, and every deferral is a wait event on the deferred task's own lane."""
+    root = project("tasks")
+    out = tmp_path / "out"
+    result = run_testscope(root, "run", "-n", "20", "--provoke", "--seed", "7", "--out", str(out), "--",
+                           sys.executable, "-m", "pytest", "-q")
+    verdicts = {v["name"].split("::")[1]: v for v in json.loads((out / "verdicts.json").read_text())["tests"]}
+    assert verdicts["test_racy_withdrawals_are_all_counted"]["failures"] >= 1, result.stdout + result.stderr
+    assert verdicts["test_locked_withdrawals_are_all_counted"]["failures"] == 0
+    assert verdicts["test_the_event_loop_is_changed_only_under_provoke"]["failures"] == 0
+    resumed = set()
+    for folder in out.glob("runs/*/tests/*racy*"):
+        for span in otlp_spans(folder):
+            for event in span.get("events", []):
+                if event["name"] != "testscope.provoke.wait":
+                    continue
+                fields = attributes(event)
+                assert int(fields["testscope.provoke.wait_ns"]) > 0
+                point = fields["testscope.provoke.point"]
+                if point.startswith("resume clerk-") and span["name"] != "test_racy_withdrawals_are_all_counted":
+                    # on the clerk's own span, in its lane
+                    assert attributes(span)["thread.name"] == point.removeprefix("resume "), (point, span)
+                resumed.add(point)
+    assert {"resume clerk-1", "resume clerk-2"} <= resumed, resumed
+
+    plain = run_pytest(root, "-q", "-k", "changed_only")  # without --provoke the loop is left alone
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+
+
+def test_the_asyncio_zoo_twins_pass_and_the_races_show_under_provoke(tmp_path):
+    """Correct code never fails because of a deferral: the asyncio race zoo's correct twins
+    pass under every profile; the racy tests do fail under some."""
+    zoo = REPO / "examples" / "race_zoo_asyncio"
+    racy_failures = 0
+    for profile, seed in (("heavy", 1), ("heavy", 2), ("chaos", 3), ("pct", 4), ("light", 5)):
+        env = clean_env()
+        env.update(TESTSCOPE_PROVOKE=profile, TESTSCOPE_PROVOKE_SEED=str(seed),
+                   TESTSCOPE_ARTIFACTS=str(tmp_path / f"{profile}-{seed}"))
+        result = run_pytest(zoo, "-q", env=env)
+        failed = [line.split("::")[1].split(" ")[0] for line in result.stdout.splitlines()
+                  if line.startswith("FAILED ")]
+        assert all("racy" in name for name in failed), (profile, seed, result.stdout)
+        racy_failures += len(failed)
+    assert racy_failures > 0
