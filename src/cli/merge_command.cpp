@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
@@ -14,6 +15,7 @@
 #include "analysis/artifact_tree.hpp"
 #include "analysis/tree_merge.hpp"
 #include "cli/verdict_output.hpp"
+#include "runner/out_folder.hpp"
 #include "report/report_formats.hpp"
 #include "writers/file_io.hpp"
 #include "writers/terminal.hpp"
@@ -50,7 +52,12 @@ std::string check_destination(const fs::path& out, const std::vector<std::string
   std::error_code ec;
   if (!fs::exists(target, ec)) return "";
   if (!fs::is_directory(target, ec)) return fmt::format("{}: exists and is not a directory", out.string());
-  if (fs::exists(target / analysis::kRunManifestFile, ec) || fs::is_empty(target, ec)) return "";
+  if (fs::exists(target / analysis::kRunManifestFile, ec)) return "";
+  // Empty, or holding only another merge's lock (which the lock itself then reports).
+  const auto is_lock = [](const fs::directory_entry& entry) {
+    return entry.path().filename() == runner::kOutLockFile;
+  };
+  if (std::all_of(fs::directory_iterator(target, ec), fs::directory_iterator(), is_lock)) return "";
   return fmt::format(
       "{}: already holds files that are not a testscope output; choose another --out or remove it",
       out.string());
@@ -156,7 +163,30 @@ int merge_command(const MergeOptions& o) {
     return 2;
   }
   std::vector<fs::path> inputs(o.inputs.begin(), o.inputs.end());
+  for (const fs::path& input : inputs) {  // a run still writing it: its executions are not all there
+    if (const std::string holder = runner::OutFolder::holder(input); !holder.empty()) {
+      fmt::print(stderr, "testscope: {}: a testscope run is still writing it ({}); merge it when it has ended\n",
+                 input.string(), holder);
+      return 2;
+    }
+  }
   const fs::path target = normalized(o.out);
+  // The destination is locked as `run` locks its OUT: two merges (or a run and a merge) into
+  // one folder would replace each other's runs/ halfway.
+  const bool made = !fs::exists(target);
+  std::string lock_error;
+  const std::unique_ptr<runner::OutFolder> lock = runner::OutFolder::lock(target, lock_error);
+  if (!lock) {
+    fmt::print(stderr, "testscope: {}\n", lock_error);
+    return 2;
+  }
+  const auto remove_if_made = [&] {  // a failed merge leaves no empty folder it made
+    std::error_code ec;
+    if (made) {
+      fs::remove(target / runner::kOutLockFile, ec);
+      fs::remove(target, ec);
+    }
+  };
   const fs::path staging =
       target.parent_path() / fmt::format(".{}.merging-{}", target.filename().string(), getpid());
   std::optional<analysis::Verdicts> verdicts;
@@ -173,11 +203,13 @@ int merge_command(const MergeOptions& o) {
   } catch (const Interrupted&) {
     std::error_code ec;
     fs::remove_all(staging, ec);
+    remove_if_made();
     fmt::print(stderr, "testscope: interrupted; nothing was merged and {} is as it was\n", o.out);
     return 130;
   } catch (const std::exception& e) {
     std::error_code ec;
     fs::remove_all(staging, ec);
+    remove_if_made();
     fmt::print(stderr, "testscope: {}\n", e.what());
     return 2;
   }

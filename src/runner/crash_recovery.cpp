@@ -60,8 +60,10 @@ RunInfo describe_dead_run(const std::vector<std::string>& program, std::int64_t 
 void append_timeline(const fs::path& log, const TestRecord& record, const std::string& artifacts_dir) {
   TimelineOptions options;
   options.artifacts_dir = artifacts_dir;
+  const std::string timeline = format_timeline(record, options);
   std::ofstream out(log, std::ios::app | std::ios::binary);
-  out << "\ntestscope: recovered after the process died:\n" << format_timeline(record, options);
+  out << "\ntestscope: recovered after the process died:\n" << timeline;
+  if (!timeline.empty() && timeline.back() != '\n') out << '\n';  // the log ends with a whole line
 }
 
 constexpr std::string_view kSparePrefix = "spare-";

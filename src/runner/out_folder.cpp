@@ -71,7 +71,7 @@ std::unique_ptr<OutFolder> OutFolder::lock(const fs::path& out, std::string& err
       close(fd);
       if (why == EWOULDBLOCK) {
         error =
-            fmt::format("{} is in use by another testscope run{}; wait for it to end or choose another --out",
+            fmt::format("{} is in use by another testscope run or merge{}; wait for it to end or choose another --out",
                         out.string(), holder.empty() ? std::string() : " (" + holder + ")");
       } else {
         error = fmt::format("{}: cannot lock: {}", path.string(), errno_text(why));
@@ -90,6 +90,20 @@ std::unique_ptr<OutFolder> OutFolder::lock(const fs::path& out, std::string& err
   }
   error = fmt::format("{}: cannot lock: the lock file keeps being replaced", path.string());
   return nullptr;
+}
+
+std::string OutFolder::holder(const fs::path& out) {
+  const int fd = open((out / kOutLockFile).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";  // no lock file: nobody holds it
+  std::string result;
+  if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    result = holder_of(fd);
+    if (result.empty()) result = "another process";
+  } else {
+    flock(fd, LOCK_UN);
+  }
+  close(fd);
+  return result;
 }
 
 OutFolder::~OutFolder() {

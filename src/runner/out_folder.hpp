@@ -1,5 +1,5 @@
 // The output folder of one `testscope run` (docs/cli.md, "run"): a lock held for the run's
-// whole life, so that two runs never write into the same OUT, and the previous run's results
+// whole life, so that two runs (or a run and a merge) never write into the same OUT, and the previous run's results
 // kept aside until the new run has something to replace them with, so that a typo in
 // PROGRAM or an early Ctrl-C loses nothing. Not thread-safe: the runner's one thread uses it.
 #pragma once
@@ -21,6 +21,10 @@ class OutFolder {
   // Makes `out` if needed and locks it. nullptr with `error` set when another process holds
   // the lock (the message names its pid and host) or OUT cannot be made or locked.
   static std::unique_ptr<OutFolder> lock(const std::filesystem::path& out, std::string& error);
+
+  // Whether another process holds `out`'s lock now (a run or a merge writing into it): its
+  // holder ("pid 1234 on ci-host", or "another process"), else "". Takes no lock itself.
+  static std::string holder(const std::filesystem::path& out);
 
   // Releases the lock (the lock file is removed first, so no later run locks a stale file).
   ~OutFolder();

@@ -76,6 +76,13 @@ TEST_P(CrashRecoveryTest, RecoversTheDyingTestsRecords) {
   EXPECT_NE(slurp(test_dir / "logs.jsonl").find("about_to_die"), std::string::npos);
   EXPECT_NE(slurp(test_dir / "trace.chrome.json").find("open_on_helper_thread"), std::string::npos);
   EXPECT_TRUE(fs::exists(dir() / "testscope-out/runs/1/tests/Cli.Passes/summary.json"));
+  // The program could not print the dying test's timeline; the runner did, after its output,
+  // ending with a whole line (so the next writer of the log starts on a line of its own).
+  const std::string log = slurp(dir() / "testscope-out/runs/1/output.log");
+  const std::size_t recovered = log.find("testscope: recovered after the process died:\n");
+  ASSERT_NE(recovered, std::string::npos) << log;
+  EXPECT_NE(log.find("open_at_death", recovered), std::string::npos) << log.substr(recovered);
+  EXPECT_EQ(log.back(), '\n') << log.substr(recovered);
   // Execution 2 died the same way, its program's buffer files in the folder execution 1's
   // used (emptied in between), and was recovered from its own files only.
   const fs::path second_dir = dir() / "testscope-out/runs/2/tests" / name;

@@ -78,7 +78,7 @@ TEST_F(OutFolderTest, ASecondRunIntoTheSameOutIsRefusedWhileTheFirstHoldsIt) {
   const Result second =
       testscope({"run", "-n", "1", "--out", "out", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Passes"});
   EXPECT_EQ(second.exit_code, 2);
-  EXPECT_NE(second.err.find("out is in use by another testscope run (pid " + std::to_string(first)),
+  EXPECT_NE(second.err.find("out is in use by another testscope run or merge (pid " + std::to_string(first)),
             std::string::npos)
       << second.err;
   EXPECT_EQ(files_under(dir() / "out/runs"), during);  // the first run's execution untouched
@@ -89,6 +89,39 @@ TEST_F(OutFolderTest, ASecondRunIntoTheSameOutIsRefusedWhileTheFirstHoldsIt) {
   const Result third =
       testscope({"run", "-n", "1", "--out", "out", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Passes"});
   EXPECT_EQ(third.exit_code, 0) << third.err;
+}
+
+// A merge takes OUT's lock as a run does: into a folder a run is writing it is refused, and
+// so is merging a folder a run is still writing (its executions are not all there yet).
+TEST_F(OutFolderTest, AMergeNeitherWritesIntoNorReadsARunningRunsOut) {
+  ASSERT_EQ(testscope({"run", "-n", "1", "--out", "done", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Passes"})
+                .exit_code,
+            0);
+  const pid_t running = start_testscope(
+      {"run", "-n", "1", "--out", "out", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Hangs"},
+      {"CLI_FIXTURE_PID_FILE=" + (dir() / "hang.pid").string()}, "running.");
+  ASSERT_GT(running, 0);
+  ASSERT_TRUE(eventually([&] { return fs::exists(dir() / "hang.pid"); }));
+  const auto during = files_under(dir() / "out");
+
+  const Result into = testscope({"merge", "done", "--out", "out"});
+  EXPECT_EQ(into.exit_code, 2) << into.err;
+  EXPECT_NE(into.err.find("out is in use by another testscope run or merge (pid " + std::to_string(running)),
+            std::string::npos)
+      << into.err;
+  const Result from = testscope({"merge", "done", "out", "--out", "merged"});
+  EXPECT_EQ(from.exit_code, 2) << from.err;
+  EXPECT_NE(from.err.find("out: a testscope run is still writing it (pid " + std::to_string(running)),
+            std::string::npos)
+      << from.err;
+  EXPECT_FALSE(fs::exists(dir() / "merged"));
+  EXPECT_EQ(files_under(dir() / "out"), during);
+
+  kill(running, SIGINT);
+  EXPECT_EQ(wait_testscope(running, "running.").exit_code, 130);
+  const Result after = testscope({"merge", "done", "--out", "merged"});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_FALSE(fs::exists(dir() / "merged/.testscope.lock"));  // released with the merge
 }
 
 TEST_F(OutFolderTest, AfterSigkillOfTestscopeNothingOutlivesItAndWhatFinishedIsRead) {
