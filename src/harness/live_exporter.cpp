@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <functional>
 #include <utility>
 
 #include "otlp_http/otlp_http_client.hpp"
@@ -151,10 +153,8 @@ std::string describe_live_export(const LiveExportCounts& c, const std::string& u
 
 namespace {
 
-// Appends the bodies for spans [first, last) of `record` to `out`, halving the slice until
-// each body fits (or holds a single span).
-void append_bodies(const TestRecord& record, const RunInfo& run, std::size_t max_bytes, std::size_t first,
-                   std::size_t last, std::vector<std::string>& out) {
+// `record`'s header (ids, threads, drops) with spans [first, last) only.
+TestRecord slice_of(const TestRecord& record, std::size_t first, std::size_t last) {
   TestRecord slice;
   slice.trace_id = record.trace_id;
   slice.root_span_id = record.root_span_id;
@@ -162,23 +162,50 @@ void append_bodies(const TestRecord& record, const RunInfo& run, std::size_t max
   slice.threads = record.threads;
   slice.spans.assign(record.spans.begin() + static_cast<std::ptrdiff_t>(first),
                      record.spans.begin() + static_cast<std::ptrdiff_t>(last));
-  std::string body = otlp_json(slice, run);
+  return slice;
+}
+
+// Gives `sink` the bodies for spans [first, last) of `record`, halving the slice until each
+// body fits (or holds a single span).
+void slice_bodies(const TestRecord& record, const RunInfo& run, std::size_t max_bytes, std::size_t first,
+                  std::size_t last, const std::function<void(std::string)>& sink) {
+  std::string body = otlp_json(slice_of(record, first, last), run);
   if (body.size() <= max_bytes || last - first <= 1) {
-    out.push_back(std::move(body));
+    sink(std::move(body));
     return;
   }
+  body.clear();
+  body.shrink_to_fit();
   const std::size_t middle = first + (last - first) / 2;
-  append_bodies(record, run, max_bytes, first, middle, out);
-  append_bodies(record, run, max_bytes, middle, last, out);
+  slice_bodies(record, run, max_bytes, first, middle, sink);
+  slice_bodies(record, run, max_bytes, middle, last, sink);
 }
 
 }  // namespace
 
+void for_each_trace_body(const TestRecord& record, const RunInfo& run, std::size_t max_bytes,
+                         const std::function<void(std::string)>& sink) {
+  const std::size_t n = record.spans.size();
+  // The size of a body per span, from the first spans: a trace that will not fit in one body
+  // is never formatted whole (a test of millions of spans would take gigabytes at once).
+  constexpr std::size_t kSample = 256;
+  const std::size_t sampled = std::min(n, kSample);
+  const std::size_t sample_bytes = sampled < n ? otlp_json(slice_of(record, 0, sampled), run).size() : 0;
+  const std::size_t per_span = sampled == 0 ? 1 : std::max<std::size_t>(1, sample_bytes / sampled);
+  if (sampled == n || per_span * n <= max_bytes) {
+    slice_bodies(record, run, max_bytes, 0, n, sink);  // one body, the trace as on disk, if it fits
+    return;
+  }
+  // Slices that should fit with room to spare (spans differ in size; an oversized one halves).
+  const std::size_t per_body = std::max<std::size_t>(1, max_bytes / 4 * 3 / per_span);
+  for (std::size_t first = 0; first < n; first += per_body) {
+    slice_bodies(record, run, max_bytes, first, std::min(n, first + per_body), sink);
+  }
+}
+
 std::vector<std::string> trace_bodies(const TestRecord& record, const RunInfo& run, std::size_t max_bytes) {
-  std::string whole = otlp_json(record, run);
-  if (whole.size() <= max_bytes || record.spans.size() <= 1) return {std::move(whole)};
   std::vector<std::string> bodies;
-  append_bodies(record, run, max_bytes, 0, record.spans.size(), bodies);
+  for_each_trace_body(record, run, max_bytes, [&bodies](std::string body) { bodies.push_back(std::move(body)); });
   return bodies;
 }
 

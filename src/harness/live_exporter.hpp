@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -101,10 +102,15 @@ class LiveExporter {
 // One warning line for the end of the program, or "" when every trace was delivered.
 std::string describe_live_export(const LiveExportCounts& counts, const std::string& url);
 
-// The request bodies (OTLP/JSON ExportTraceServiceRequest) for `record`'s trace: one, or
-// when that would be over `max_bytes`, several, each holding a slice of the spans under the
-// same resource and scope, so no request goes over the receiver's limit. A single span
-// larger than that still goes alone.
+// Gives `sink`, one at a time, the request bodies (OTLP/JSON ExportTraceServiceRequest) for
+// `record`'s trace: one (the trace as on disk), or when that would be over `max_bytes`,
+// several, each holding a slice of the spans under the same resource and scope, so no
+// request goes over the receiver's limit. A single span larger than that still goes alone.
+// At most about one body is held at a time: a trace too big for one body is never
+// formatted whole.
+void for_each_trace_body(const TestRecord& record, const RunInfo& run, std::size_t max_bytes,
+                         const std::function<void(std::string)>& sink);
+// The same bodies, all at once (for tests).
 std::vector<std::string> trace_bodies(const TestRecord& record, const RunInfo& run, std::size_t max_bytes);
 
 // The counts as run.json records them (testscope/artifacts.hpp).

@@ -137,9 +137,8 @@ struct TestSession::State {
   void publish(const TestRecord& r) {
     run_metrics.add(r);
     if (live_exporter && r.root_span_id != 0) {
-      for (std::string& body : harness::trace_bodies(r, run, live_exporter->max_body_bytes())) {
-        live_exporter->submit(std::move(body));
-      }
+      harness::for_each_trace_body(r, run, live_exporter->max_body_bytes(),
+                                   [this](std::string body) { live_exporter->submit(std::move(body)); });
     }
     std::string dir;
     if (writer && r.root_span_id != 0) {

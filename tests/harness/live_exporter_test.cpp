@@ -150,6 +150,16 @@ TEST(LiveExporter, ATraceOverTheLimitIsSplitAcrossRequests) {
   }
   EXPECT_EQ(spans, record.spans.size()) << "every span once";
   EXPECT_EQ(ids.size(), record.spans.size());
+  // Sliced by the size of a span (the trace is never formatted whole), the bodies are well
+  // filled: not many more than the whole trace's size over the limit.
+  const std::size_t whole = testscope::otlp_json(record, run).size();
+  EXPECT_LE(bodies.size(), 2 * (whole / kLimit + 1)) << whole;
+  std::size_t streamed = 0;
+  testscope::harness::for_each_trace_body(record, run, kLimit, [&](std::string body) {
+    EXPECT_EQ(body, bodies.at(streamed)) << "the same bodies, one at a time";
+    ++streamed;
+  });
+  EXPECT_EQ(streamed, bodies.size());
   // Under the limit: one body, the whole trace as on disk.
   const auto one = testscope::harness::trace_bodies(record, run, std::size_t{64} * 1024 * 1024);
   ASSERT_EQ(one.size(), 1U);
