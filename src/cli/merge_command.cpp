@@ -15,8 +15,8 @@
 #include "analysis/artifact_tree.hpp"
 #include "analysis/tree_merge.hpp"
 #include "cli/verdict_output.hpp"
-#include "runner/out_folder.hpp"
 #include "report/report_formats.hpp"
+#include "runner/out_folder.hpp"
 #include "writers/file_io.hpp"
 #include "writers/terminal.hpp"
 
@@ -165,7 +165,8 @@ int merge_command(const MergeOptions& o) {
   std::vector<fs::path> inputs(o.inputs.begin(), o.inputs.end());
   for (const fs::path& input : inputs) {  // a run still writing it: its executions are not all there
     if (const std::string holder = runner::OutFolder::holder(input); !holder.empty()) {
-      fmt::print(stderr, "testscope: {}: a testscope run is still writing it ({}); merge it when it has ended\n",
+      fmt::print(stderr,
+                 "testscope: {}: a testscope run is still writing it ({}); merge it when it has ended\n",
                  input.string(), holder);
       return 2;
     }

@@ -186,7 +186,7 @@ std::int64_t provoke_resume_delay_ns(std::string_view unit, std::uint64_t occurr
   const std::uint64_t seed = g_seed.load(std::memory_order_relaxed);
   const std::uint64_t key = mix(hash_bytes(unit));
   const bool slow = (mix(seed ^ key) & 1U) != 0;  // as start_thread_test() decides a thread's
-  const std::uint64_t site = static_cast<std::uint64_t>(PointKind::kResume);
+  const auto site = static_cast<std::uint64_t>(PointKind::kResume);
   const std::uint64_t h = mix(seed ^ key ^ mix(site + 0x9E3779B97F4A7C15ULL * occurrence));
   return chosen_wait_ns(profile, h, slow);
 }

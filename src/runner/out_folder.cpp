@@ -70,9 +70,9 @@ std::unique_ptr<OutFolder> OutFolder::lock(const fs::path& out, std::string& err
       const std::string holder = holder_of(fd);
       close(fd);
       if (why == EWOULDBLOCK) {
-        error =
-            fmt::format("{} is in use by another testscope run or merge{}; wait for it to end or choose another --out",
-                        out.string(), holder.empty() ? std::string() : " (" + holder + ")");
+        error = fmt::format(
+            "{} is in use by another testscope run or merge{}; wait for it to end or choose another --out",
+            out.string(), holder.empty() ? std::string() : " (" + holder + ")");
       } else {
         error = fmt::format("{}: cannot lock: {}", path.string(), errno_text(why));
       }

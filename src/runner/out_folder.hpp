@@ -1,7 +1,8 @@
 // The output folder of one `testscope run` (docs/cli.md, "run"): a lock held for the run's
-// whole life, so that two runs (or a run and a merge) never write into the same OUT, and the previous run's results
-// kept aside until the new run has something to replace them with, so that a typo in
-// PROGRAM or an early Ctrl-C loses nothing. Not thread-safe: the runner's one thread uses it.
+// whole life, so that two runs (or a run and a merge) never write into the same OUT, and
+// the previous run's results kept aside until the new run has something to replace them
+// with, so that a typo in PROGRAM or an early Ctrl-C loses nothing. Not thread-safe: the
+// runner's one thread uses it.
 #pragma once
 
 #include <filesystem>

@@ -94,9 +94,10 @@ TEST_F(OutFolderTest, ASecondRunIntoTheSameOutIsRefusedWhileTheFirstHoldsIt) {
 // A merge takes OUT's lock as a run does: into a folder a run is writing it is refused, and
 // so is merging a folder a run is still writing (its executions are not all there yet).
 TEST_F(OutFolderTest, AMergeNeitherWritesIntoNorReadsARunningRunsOut) {
-  ASSERT_EQ(testscope({"run", "-n", "1", "--out", "done", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Passes"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      testscope({"run", "-n", "1", "--out", "done", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Passes"})
+          .exit_code,
+      0);
   const pid_t running = start_testscope(
       {"run", "-n", "1", "--out", "out", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Hangs"},
       {"CLI_FIXTURE_PID_FILE=" + (dir() / "hang.pid").string()}, "running.");

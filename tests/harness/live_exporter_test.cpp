@@ -155,7 +155,7 @@ TEST(LiveExporter, ATraceOverTheLimitIsSplitAcrossRequests) {
   const std::size_t whole = testscope::otlp_json(record, run).size();
   EXPECT_LE(bodies.size(), 2 * (whole / kLimit + 1)) << whole;
   std::size_t streamed = 0;
-  testscope::harness::for_each_trace_body(record, run, kLimit, [&](std::string body) {
+  testscope::harness::for_each_trace_body(record, run, kLimit, [&](const std::string& body) {
     EXPECT_EQ(body, bodies.at(streamed)) << "the same bodies, one at a time";
     ++streamed;
   });
