@@ -67,7 +67,7 @@ SpanData make_root_span(const TestRecord& record, std::uint64_t parent_span_id, 
 
 void assemble_record(TestRecord& record, const TickMapping& clock, const std::vector<BufferView>& buffers,
                      std::uint64_t parent_span_id, std::uint32_t test_thread) {
-  SpanAssembler assembler(clock);
+  SpanAssembler assembler(clock, record.root_span_id);
   for (const BufferView& buffer : buffers) {
     record.threads.push_back(ThreadData{buffer.thread_index, buffer.os_tid, buffer.thread_name});
     record.dropped_records += buffer.dropped;
@@ -91,7 +91,16 @@ void assemble_record(TestRecord& record, const TickMapping& clock, const std::ve
   std::sort(record.threads.begin(), record.threads.end(),
             [](const ThreadData& a, const ThreadData& b) { return a.index < b.index; });
   record.spans.reserve(spans.size() + 1);
-  record.spans.push_back(make_root_span(record, parent_span_id, test_thread));
+  SpanData root = make_root_span(record, parent_span_id, test_thread);
+  SpanData recorded_on_root = assembler.take_root();
+  for (AttributeData& attribute : recorded_on_root.attributes)
+    root.attributes.push_back(std::move(attribute));
+  if (!recorded_on_root.events.empty()) {  // beside the failures, in time order
+    for (EventData& event : recorded_on_root.events) root.events.push_back(std::move(event));
+    std::stable_sort(root.events.begin(), root.events.end(),
+                     [](const EventData& a, const EventData& b) { return a.time_unix_ns < b.time_unix_ns; });
+  }
+  record.spans.push_back(std::move(root));
   for (std::size_t i : order) record.spans.push_back(std::move(spans[i]));
 }
 

@@ -92,6 +92,7 @@ std::size_t count_begins(const BufferView& buffer) noexcept {
 }  // namespace
 
 SpanData* SpanAssembler::find(std::uint64_t span_id) {
+  if (span_id != 0 && span_id == root_.span_id) return &root_;
   auto it = index_.find(span_id);
   return it == index_.end() ? nullptr : &spans_[it->second];
 }

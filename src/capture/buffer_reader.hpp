@@ -27,10 +27,14 @@ struct TickMapping {
 };
 
 // Accumulates spans from all buffers of a test. Records that refer to a span begun in
-// an earlier test (or whose begin was dropped) are ignored and counted.
+// an earlier test (or whose begin was dropped) are ignored and counted. Records on the
+// test's root span `root_span_id` (which no buffer begins: the capture makes it) are kept
+// apart, for take_root().
 class SpanAssembler {
  public:
-  explicit SpanAssembler(const TickMapping& clock) : clock_(clock) {}
+  explicit SpanAssembler(const TickMapping& clock, std::uint64_t root_span_id = 0) : clock_(clock) {
+    root_.span_id = root_span_id;
+  }
 
   // Decodes one buffer. Returns false if the buffer was malformed (decoding stops there).
   bool add_buffer(const BufferView& buffer);
@@ -39,11 +43,15 @@ class SpanAssembler {
   // Moves the log events out, in decoding order (per thread: the order logged).
   std::vector<LogData> take_logs() { return std::move(logs_); }
   std::uint64_t orphan_records() const noexcept { return orphans_; }
+  // Moves out what the buffers recorded on the root span: events (a provocation wait at a
+  // point outside any span, for one), attributes, a status. Its other fields are unset.
+  SpanData take_root() { return std::move(root_); }
 
  private:
   SpanData* find(std::uint64_t span_id);
   TickMapping clock_;
   std::vector<SpanData> spans_;
+  SpanData root_;
   std::vector<LogData> logs_;
   std::unordered_map<std::uint64_t, std::size_t> index_;
   std::uint64_t orphans_ = 0;

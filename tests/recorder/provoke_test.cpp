@@ -107,6 +107,35 @@ TEST(Provoke, TheSeedAloneDecidesWhereThreadsWait) {
   EXPECT_TRUE(kinds.contains("point between")) << ::testing::PrintToString(kinds);
 }
 
+// A wait at a point outside any span goes on the test's root span (no buffer begins it;
+// the capture makes it): kept there, not dropped as a record of an unknown span.
+TEST(Provoke, WaitsOutsideAnySpanAreKeptOnTheTestsRoot) {
+  configure_provocation({ProvokeProfile::kLight, 5});
+  TestCapture capture;
+  TestInfo info;
+  info.suite = "Provoke";
+  info.name = "Outside";
+  capture.begin(info);
+  std::thread loner([] {
+    set_thread_name("loner");
+    for (int i = 0; i < 40; ++i) {
+      log_event("outside", {{"i", i}});
+      provoke_point("outside");
+    }
+  });
+  loner.join();
+  const TestRecord record = capture.end(Outcome::kPass);
+  configure_provocation({});
+  ASSERT_FALSE(record.spans.empty());
+  std::multiset<std::string> points;
+  for (const EventData& event : record.spans.front().events) {
+    if (event.name == "testscope.provoke.wait") points.insert(attribute(event, "testscope.provoke.point"));
+  }
+  EXPECT_GT(points.count("log outside"), 0U) << ::testing::PrintToString(points);
+  EXPECT_GT(points.count("point outside"), 0U) << ::testing::PrintToString(points);
+  EXPECT_EQ(record.orphan_records, 0U);
+}
+
 TEST(Provoke, ChaosSlowsWholeThreads) {
   // Over a few seeds, each thread is either slow at (nearly) every point or never waits.
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
