@@ -100,6 +100,11 @@ struct Failure {
   std::string message;
   bool fatal = true;
   std::int64_t time_unix_ns = 0;
+  // Its `exception.type` in the trace (OpenTelemetry's convention): the framework's kind of
+  // failure (`gtest.fatal_failure`, `catch2.nonfatal_failure`), or the language's exception
+  // class (`AssertionError`). Empty: the harness names it after the front's framework
+  // (`<framework>.fatal_failure` / `.nonfatal_failure`; GoogleTest's as `gtest.`).
+  std::string type;
 };
 
 // What the framework knows of a test before it runs.

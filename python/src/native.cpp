@@ -491,12 +491,14 @@ class Session {
     session_->begin_test(std::move(info));
   }
 
-  void add_failure(const std::string& file, int line, const std::string& message, bool fatal) {
+  void add_failure(const std::string& file, int line, const std::string& message, bool fatal,
+                   const std::string& type) {
     testscope::Failure failure;
     failure.file = file;
     failure.line = line;
     failure.message = message;
     failure.fatal = fatal;
+    failure.type = type;  // the Python exception's class; "" for pytest.fatal_failure
     session_->add_failure(std::move(failure));
   }
 

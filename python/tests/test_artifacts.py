@@ -57,6 +57,11 @@ def test_one_folder_per_node_id_with_outcomes(basic_tree):
     [failure] = failed["failures"]
     assert failure["file"].endswith("test_basic.py") and failure["line"] == line_of("assert 1 + 1 == 3")
     assert failure["message"] == "assert (1 + 1) == 3"
+    # In the trace the failure is the Python exception it was (OpenTelemetry's exception.type).
+    folder, _ = tests[BASIC + "test_fails"]
+    root = next(s for s in otlp_spans(folder) if s["name"] == BASIC + "test_fails")
+    [event] = root["events"]
+    assert attributes(event)["exception.type"] == "AssertionError"
 
 
 def test_otlp_and_chrome_pass_the_strict_check(basic_tree):

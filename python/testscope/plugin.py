@@ -181,11 +181,11 @@ class TestscopePlugin:
     def pytest_runtest_makereport(self, item, call):
         outcome = yield
         try:
-            self._on_report(item, outcome.get_result())
+            self._on_report(item, outcome.get_result(), call.excinfo.typename if call.excinfo else "")
         except Exception as e:  # never into pytest's own machinery: a warning, the test unchanged
             print(f"testscope: warning: {item.nodeid}: {type(e).__name__}: {e}", file=sys.stderr)
 
-    def _on_report(self, item, report):
+    def _on_report(self, item, report, exception_type=""):
         state = self.tests.get(item.nodeid)
         if state is None:
             return
@@ -201,7 +201,7 @@ class TestscopePlugin:
                 message = str(report.longrepr).strip().splitlines()[-1] if report.longrepr else "failed"
             if report.when != "call":
                 message = f"error in {report.when}: {message}"
-            self.session.add_failure(str(file), int(line or 0), message, True)
+            self.session.add_failure(str(file), int(line or 0), message, True, exception_type)
         elif report.skipped and report.when in ("setup", "call"):
             state.skipped = True
         if report.when == "teardown":

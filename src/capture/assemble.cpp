@@ -40,8 +40,10 @@ SpanData make_root_span(const TestRecord& record, std::uint64_t parent_span_id, 
     EventData event;
     event.name = "exception";
     event.time_unix_ns = failure.time_unix_ns;
-    event.attributes.push_back(attr(
-        "exception.type", std::string(failure.fatal ? "gtest.fatal_failure" : "gtest.nonfatal_failure")));
+    // A failure without a type (a capture driven without the harness) keeps GoogleTest's names.
+    event.attributes.push_back(attr("exception.type", !failure.type.empty() ? failure.type
+                                                      : failure.fatal       ? "gtest.fatal_failure"
+                                                                            : "gtest.nonfatal_failure"));
     event.attributes.push_back(attr("exception.message", failure.message));
     event.attributes.push_back(attr("code.filepath", failure.file));
     event.attributes.push_back(attr("code.lineno", static_cast<std::int64_t>(failure.line)));

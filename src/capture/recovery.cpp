@@ -222,7 +222,9 @@ void recover_process(std::int64_t pid, const ProcessFiles& files, const ProcessE
   record.end_unix_ns = std::max(end.end_unix_ns, control->start_unix_ns);
   record.trace_id = TraceId{control->trace_hi, control->trace_lo};
   record.root_span_id = control->root_span;
-  record.failures.push_back(Failure{"", 0, end.reason, true, record.end_unix_ns});
+  record.failures.push_back(
+      Failure{"", 0, end.reason, true, record.end_unix_ns,
+              end.outcome == Outcome::kTimeout ? "testscope.timeout" : "testscope.crash"});
   const double ns_per_tick =
       std::isfinite(control->ns_per_tick) && control->ns_per_tick > 0 && control->ns_per_tick < 1e6
           ? control->ns_per_tick

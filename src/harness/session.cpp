@@ -277,6 +277,15 @@ void TestSession::begin_test(TestInfo test) noexcept {
 void TestSession::add_failure(Failure failure) noexcept {
   if (!state_) return;
   State& s = *state_;
+  if (failure.type.empty()) {
+    try {
+      const std::string& framework = s.front.framework;
+      failure.type = (framework.empty() || framework == "googletest" ? std::string("gtest") : framework) +
+                     (failure.fatal ? ".fatal_failure" : ".nonfatal_failure");
+    } catch (...) {
+      // No memory for the name: the trace says gtest's, as before the type was named.
+    }
+  }
   if (!s.capturing.load(std::memory_order_acquire)) {
     s.failures_outside_tests.fetch_add(1, std::memory_order_acq_rel);
   }

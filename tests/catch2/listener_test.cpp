@@ -122,6 +122,7 @@ TEST_F(Catch2Listener, WritesACompleteArtifactTreeForEveryTestCase) {
   ASSERT_EQ(spans[0]["events"].size(), 2U);
   EXPECT_EQ(spans[0]["events"][0]["name"], "exception");
   EXPECT_EQ(attribute(spans[0]["events"][0], "exception.message"), first["message"]);
+  EXPECT_EQ(attribute(spans[0]["events"][0], "exception.type"), "catch2.nonfatal_failure");  // a CHECK
   EXPECT_EQ(spans[1]["name"], "failing_work");
   EXPECT_EQ(spans[1]["parentSpanId"], spans[0]["spanId"]);
   EXPECT_EQ(attribute(spans[1], "promo.code"), "SUMMER20");

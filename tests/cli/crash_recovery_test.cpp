@@ -72,6 +72,12 @@ TEST_P(CrashRecoveryTest, RecoversTheDyingTestsRecords) {
   const json* root = otlp_span(otlp, name);
   ASSERT_NE(root, nullptr);
   EXPECT_EQ((*root)["status"]["code"], 2);  // STATUS_CODE_ERROR
+  // The death is the last exception event, typed by how the test ended.
+  ASSERT_FALSE((*root)["events"].empty());
+  EXPECT_NE(
+      (*root)["events"].back()["attributes"].dump().find(std::string("\"testscope.") + d.outcome + "\""),
+      std::string::npos)
+      << (*root)["events"].back().dump();
 
   EXPECT_NE(slurp(test_dir / "logs.jsonl").find("about_to_die"), std::string::npos);
   EXPECT_NE(slurp(test_dir / "trace.chrome.json").find("open_on_helper_thread"), std::string::npos);

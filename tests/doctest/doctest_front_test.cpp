@@ -176,6 +176,8 @@ TEST_F(DoctestFront, WritesAStrictlyCheckedArtifactTree) {
   EXPECT_EQ((*root)["status"]["code"], 2);
   ASSERT_EQ((*root)["events"].size(), 1U);
   EXPECT_EQ((*root)["events"][0]["name"], "exception");
+  EXPECT_NE((*root)["events"][0].dump().find(R"("doctest.nonfatal_failure")"), std::string::npos)  // a CHECK
+      << (*root)["events"][0].dump();
   const json* work = otlp_span(otlp, "failing_work");
   ASSERT_NE(work, nullptr);
   EXPECT_EQ((*work)["parentSpanId"], s["root_span_id"]);
