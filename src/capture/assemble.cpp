@@ -1,6 +1,7 @@
 #include "capture/assemble.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
 #include <string>
 #include <variant>
@@ -95,10 +96,11 @@ void assemble_record(TestRecord& record, const TickMapping& clock, const std::ve
   record.spans.reserve(spans.size() + 1);
   SpanData root = make_root_span(record, parent_span_id, test_thread);
   SpanData recorded_on_root = assembler.take_root();
-  for (AttributeData& attribute : recorded_on_root.attributes)
-    root.attributes.push_back(std::move(attribute));
+  std::move(recorded_on_root.attributes.begin(), recorded_on_root.attributes.end(),
+            std::back_inserter(root.attributes));
   if (!recorded_on_root.events.empty()) {  // beside the failures, in time order
-    for (EventData& event : recorded_on_root.events) root.events.push_back(std::move(event));
+    std::move(recorded_on_root.events.begin(), recorded_on_root.events.end(),
+              std::back_inserter(root.events));
     std::stable_sort(root.events.begin(), root.events.end(),
                      [](const EventData& a, const EventData& b) { return a.time_unix_ns < b.time_unix_ns; });
   }
