@@ -2,11 +2,13 @@
 # its metrics (~0.2 ms on a worker thread), clears the event and waits for it. The producer
 # puts an item and sets the event 1 ms later. If the consumer is resumed late, the producer's
 # set() falls between its check and its clear(): the wake-up is lost and the consumer waits
-# until its deadline (50 ms).
+# until its deadline (0.5 s: the twin is woken well within it, even on a busy machine).
 # Twin: clear() before the check, so a set() after the check is never undone.
 import asyncio
 
 from zoo import after, io, run_tasks, tracer
+
+DEADLINE = 0.5  # seconds the consumer waits to be woken
 
 
 class Mailbox:
@@ -28,7 +30,7 @@ class Mailbox:
                 await io()
             self.ready.clear()
             with tracer.start_as_current_span("wait_ready"):
-                await asyncio.wait_for(self.ready.wait(), 0.05)
+                await asyncio.wait_for(self.ready.wait(), DEADLINE)
         return self.items.pop()
 
     async def take(self):
@@ -42,7 +44,7 @@ class Mailbox:
             with tracer.start_as_current_span("flush_metrics"):
                 await io()
             with tracer.start_as_current_span("wait_ready"):
-                await asyncio.wait_for(self.ready.wait(), 0.05)
+                await asyncio.wait_for(self.ready.wait(), DEADLINE)
 
 
 def test_racy_consumer_is_woken():
