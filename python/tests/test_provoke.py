@@ -54,3 +54,37 @@ def test_the_asyncio_zoo_twins_pass_and_the_races_show_under_provoke(tmp_path):
         assert all("racy" in name for name in failed), (profile, seed, result.stdout)
         racy_failures += len(failed)
     assert racy_failures > 0
+
+
+def test_only_a_tasks_own_resumptions_are_deferred(monkeypatch):
+    """A task's step and wake-up are resumptions; its other methods that code schedules
+    itself (`loop.call_soon(task.cancel)`) are not, and are never deferred."""
+    import asyncio
+
+    from testscope import _provoke
+
+    scheduled = []
+    original = asyncio.BaseEventLoop.call_soon
+
+    def recording(self, callback, *args, context=None):
+        if isinstance(getattr(callback, "__self__", None), asyncio.Task):
+            scheduled.append(callback)
+        return original(self, callback, *args, context=context)
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "call_soon", recording)
+
+    async def main():
+        sleeper = asyncio.create_task(asyncio.sleep(10))
+        worker = asyncio.create_task(asyncio.to_thread(sum, [1, 2]))
+        asyncio.get_running_loop().call_soon(sleeper.cancel)
+        assert await worker == 3
+        try:
+            await sleeper
+        except asyncio.CancelledError:
+            pass
+
+    asyncio.run(main())
+    kinds = {(getattr(c, "__name__", None) or type(c).__name__, _provoke._resumption(c)) for c in scheduled}
+    assert ("cancel", False) in kinds, kinds
+    assert any(resumes for name, resumes in kinds if name != "cancel"), kinds
+    assert all(resumes for name, resumes in kinds if name != "cancel"), kinds

@@ -49,9 +49,19 @@ def _resume(task, callback, start_ticks: int, start_ns: int, *args) -> None:
     callback(*args)
 
 
+# A task's own resumptions: its step (C: TaskStepMethWrapper; Python's Task: __step) and its
+# wake-up when an awaited future is done. Other methods of a task the code schedules itself
+# (`loop.call_soon(task.cancel)`) are left alone.
+_RESUMPTIONS = frozenset({"task_step", "task_wakeup", "__step", "__wakeup"})
+
+
+def _resumption(callback) -> bool:
+    return type(callback).__name__ == "TaskStepMethWrapper" or getattr(callback, "__name__", "") in _RESUMPTIONS
+
+
 def _call_soon(self, callback, *args, context=None):
     task = getattr(callback, "__self__", None)
-    if isinstance(task, _Task) and _active():
+    if isinstance(task, _Task) and _active() and _resumption(callback):
         count = _resumptions.get(task, 0) + 1
         _resumptions[task] = count
         delay = _delay_ns(task.get_name(), count)
