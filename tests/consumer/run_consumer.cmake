@@ -145,6 +145,28 @@ function(run_and_check_artifacts variant_dir)
     endif()
   endforeach()
   message(STATUS "[${current_variant}] check artifacts: ok (run.json, 2 summaries, ${spans} spans on ${threads} threads)")
+
+  # The Catch2 and doctest fronts: one passing test each, its span in its trace.
+  foreach(framework catch2 doctest)
+    set(step "run consumer_${framework}")
+    set(framework_artifacts "${variant_dir}/artifacts-${framework}")
+    file(REMOVE_RECURSE "${framework_artifacts}")
+    require_file("build" "${variant_dir}/build/consumer_${framework}")
+    run(STEP "${step}" COMMAND "${CMAKE_COMMAND}" -E env "TESTSCOPE_ARTIFACTS=${framework_artifacts}"
+        TESTSCOPE_CONSOLE=never "${variant_dir}/build/consumer_${framework}")
+    require_file("${step}" "${framework_artifacts}/run.json")
+    file(GLOB traces "${framework_artifacts}/tests/*/trace.otlp.json")
+    list(LENGTH traces count)
+    if(NOT count EQUAL 1)
+      fail("${step}" "expected 1 file ${framework_artifacts}/tests/*/trace.otlp.json, found ${count}")
+    endif()
+    file(READ "${traces}" otlp)
+    string(FIND "${otlp}" "\"consumer.${framework}_work\"" found)
+    if(found EQUAL -1)
+      fail("${step}" "${traces} does not hold the span consumer.${framework}_work")
+    endif()
+    message(STATUS "[${current_variant}] ${step}: ok (its span in ${traces})")
+  endforeach()
 endfunction()
 
 # --- find_package against the installed tree ------------------------------------------
