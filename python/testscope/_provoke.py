@@ -59,15 +59,24 @@ def _resumption(callback) -> bool:
     return type(callback).__name__ == "TaskStepMethWrapper" or getattr(callback, "__name__", "") in _RESUMPTIONS
 
 
-def _call_soon(self, callback, *args, context=None):
+def _deferral(callback) -> int:
+    """How long to hold back this callback, in ns: 0 unless it resumes a task under provocation."""
     task = getattr(callback, "__self__", None)
-    if isinstance(task, _Task) and _active() and _resumption(callback):
-        count = _resumptions.get(task, 0) + 1
-        _resumptions[task] = count
-        delay = _delay_ns(task.get_name(), count)
-        if delay > 0:
-            resume = functools.partial(_resume, task, callback, _native.now_ticks(), time.monotonic_ns())
-            return self.call_later(delay / 1e9, resume, *args, context=context)
+    if not (isinstance(task, _Task) and _active() and _resumption(callback)):
+        return 0
+    count = _resumptions.get(task, 0) + 1
+    _resumptions[task] = count
+    return _delay_ns(task.get_name(), count)
+
+
+def _call_soon(self, callback, *args, context=None):
+    try:
+        delay = _deferral(callback)
+    except Exception:  # never into the event loop: the callback runs as it would have
+        delay = 0
+    if delay > 0:
+        resume = functools.partial(_resume, callback.__self__, callback, _native.now_ticks(), time.monotonic_ns())
+        return self.call_later(delay / 1e9, resume, *args, context=context)
     return _original_call_soon(self, callback, *args, context=context)
 
 
