@@ -242,14 +242,22 @@ struct NativeSpan {
     InLane in(lane);
     testscope::detail::record_attribute(span.context.span_id, key, v);
   }
-  void add_event(std::uint64_t lane, std::string_view name, nb::handle attributes) {
+  // At `unix_ns` (an SDK event's own timestamp) when given, else now.
+  void add_event(std::uint64_t lane, std::string_view name, nb::handle attributes,
+                 std::optional<std::int64_t> unix_ns) {
     if (!recording()) return;
     std::vector<std::string> keys;
     std::deque<std::string> storage;
     std::vector<testscope::Attribute> list;
     for_attributes(attributes, keys, storage, list);
     InLane in(lane);
-    testscope::detail::record_event(span.context.span_id, name, list.data(), list.size());
+    if (unix_ns) {
+      testscope::detail::record_foreign_event_at(span.context.span_id,
+                                                 testscope::detail::foreign_ticks_at_unix_ns(*unix_ns), name,
+                                                 list.data(), list.size());
+    } else {
+      testscope::detail::record_event(span.context.span_id, name, list.data(), list.size());
+    }
   }
   void set_status(std::uint64_t lane, int code, std::string_view message) {
     if (!recording()) return;
@@ -559,7 +567,8 @@ NB_MODULE(_native, m) {
       .def_prop_ro("trace_lo", &NativeSpan::trace_lo)
       .def_ro("lane", &NativeSpan::lane)
       .def("set_attribute", &NativeSpan::set_attribute)
-      .def("add_event", &NativeSpan::add_event)
+      .def("add_event", &NativeSpan::add_event, nb::arg("lane"), nb::arg("name"), nb::arg("attributes"),
+           nb::arg("unix_ns") = nb::none())
       .def("set_status", &NativeSpan::set_status)
       .def("end", &NativeSpan::end);
   m.def("begin_span", &begin_span);

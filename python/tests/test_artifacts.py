@@ -197,3 +197,9 @@ def test_user_configured_sdk_keeps_its_exporter_and_feeds_the_capture(project, t
     assert spans["sdk_inner"]["parentSpanId"] == spans["sdk_outer"]["spanId"]
     assert {s["traceId"] for s in spans.values()} == {summary["trace_id"]}
     assert attributes(spans["sdk_outer"])["k"] == "v"
+    # The SDK's event at its own time (the middle of the span), not at the span's end.
+    outer = spans["sdk_outer"]
+    [event] = outer["events"]
+    assert event["name"] == "halfway" and attributes(event)["step"] == "1"
+    start, end, at = int(outer["startTimeUnixNano"]), int(outer["endTimeUnixNano"]), int(event["timeUnixNano"])
+    assert start + 15_000_000 <= at <= end - 15_000_000, (start, at, end)

@@ -120,7 +120,7 @@ class Span(trace.Span):
             self._native.set_attribute(self._lane, key, value)
 
     def add_event(self, name: str, attributes=None, timestamp: Optional[int] = None) -> None:
-        self._native.add_event(self._lane, name, attributes)
+        self._native.add_event(self._lane, name, attributes, timestamp)  # timestamp: unix ns, or now
 
     def add_link(self, context, attributes=None) -> None:  # links are not recorded
         pass
@@ -329,8 +329,8 @@ class SpanProcessor:
                 return
             for key, value in (span.attributes or {}).items():
                 native.set_attribute(lane, key, value)
-            for event in span.events:
-                native.add_event(lane, event.name, dict(event.attributes or {}))
+            for event in span.events:  # at their own times, not the span's end
+                native.add_event(lane, event.name, dict(event.attributes or {}), event.timestamp)
             code = span.status.status_code
             if code is not StatusCode.UNSET:
                 native.set_status(lane, _STATUS[code], span.status.description or "")

@@ -110,6 +110,7 @@ void TestCapture::begin(TestInfo test, const SpanContext& parent) noexcept {
   s.start_ticks = detail::now_ticks();
   s.active = true;
   detail::unpublish_test();
+  detail::set_tick_mapping(s.start_ticks, s.start_unix_ns, detail::tick_clock().ns_per_tick());
   const std::uint32_t epoch = detail::activate(s.root);
   s.thread_index = detail::touch_thread();
   detail::publish_test(s.test, {s.start_ticks, s.start_unix_ns, detail::tick_clock().ns_per_tick()}, s.root,

@@ -50,6 +50,9 @@ struct BufferView {
 
 // Starts a capture epoch whose spans without a parent hang under `root`; returns it.
 std::uint32_t activate(const SpanContext& root) noexcept;
+// The current test's mapping of ticks to unix time (the capture's, at begin), for a
+// binding's timestamps (foreign_ticks_at_unix_ns). Call before activate().
+void set_tick_mapping(std::uint64_t ticks0, std::int64_t unix0, double ns_per_tick) noexcept;
 // Stops recording new spans (spans already open still record their end).
 void deactivate() noexcept;
 // Calls `visit` for every buffer holding data of the current epoch, under the registry

@@ -2,6 +2,7 @@
 #include "testscope/span.hpp"
 
 #include <array>
+#include <atomic>
 #include <cstring>
 
 #include "recorder/clock.hpp"
@@ -361,6 +362,33 @@ ForeignWait foreign_provoke_wait(bool at_begin, std::string_view name, std::uint
 }
 
 std::uint64_t foreign_now_ticks() noexcept { return now_ticks(); }
+
+namespace {
+// The capture's mapping of ticks to unix time for the current test (set_tick_mapping). Read
+// from any thread; each field on its own is enough between tests, when nothing reads them.
+std::atomic<std::uint64_t> g_map_ticks0{0};
+std::atomic<std::int64_t> g_map_unix0{0};
+std::atomic<double> g_map_ns_per_tick{1.0};
+}  // namespace
+
+void set_tick_mapping(std::uint64_t ticks0, std::int64_t unix0, double ns_per_tick) noexcept {
+  g_map_ticks0.store(ticks0, std::memory_order_relaxed);
+  g_map_unix0.store(unix0, std::memory_order_relaxed);
+  g_map_ns_per_tick.store(ns_per_tick > 0 ? ns_per_tick : 1.0, std::memory_order_relaxed);
+}
+
+std::uint64_t foreign_ticks_at_unix_ns(std::int64_t unix_ns) noexcept {
+  const auto ns = static_cast<double>(unix_ns - g_map_unix0.load(std::memory_order_relaxed));
+  const double ticks = ns / g_map_ns_per_tick.load(std::memory_order_relaxed);
+  return g_map_ticks0.load(std::memory_order_relaxed) +
+         static_cast<std::uint64_t>(static_cast<std::int64_t>(ticks));
+}
+
+void record_foreign_event_at(std::uint64_t span_id, std::uint64_t ticks, std::string_view name,
+                             const Attribute* attributes, std::size_t count) noexcept {
+  if (!capture_active()) return;
+  if (ThreadState* state = thread_state()) record_event_at(*state, span_id, ticks, name, attributes, count);
+}
 
 void record_foreign_wait(std::uint64_t span_id, const ForeignWait& wait) noexcept {
   if (wait.waited_ns <= 0 || !capture_active()) return;

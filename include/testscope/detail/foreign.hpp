@@ -91,5 +91,12 @@ void record_foreign_wait(std::uint64_t span_id, const ForeignWait& wait) noexcep
 std::int64_t provoke_resume_delay_ns(std::string_view unit, std::uint64_t occurrence) noexcept;
 // The recorder's clock, for a ForeignWait's start_ticks.
 std::uint64_t foreign_now_ticks() noexcept;
+// The recorder's clock at unix time `unix_ns` (an OpenTelemetry SDK's timestamp), by the
+// mapping of the test being captured. Thread-safe.
+std::uint64_t foreign_ticks_at_unix_ns(std::int64_t unix_ns) noexcept;
+// An event on span `span_id` at `ticks` (foreign_ticks_at_unix_ns), in the buffer the
+// calling thread records into.
+void record_foreign_event_at(std::uint64_t span_id, std::uint64_t ticks, std::string_view name,
+                             const Attribute* attributes, std::size_t count) noexcept;
 
 }  // namespace testscope::detail

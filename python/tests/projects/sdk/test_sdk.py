@@ -1,3 +1,5 @@
+import time
+
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 
@@ -9,6 +11,9 @@ tracer = trace.get_tracer(__name__)  # bound at import, before the fixture sets 
 def test_sdk_spans():
     with tracer.start_as_current_span("sdk_outer") as span:
         span.set_attribute("k", "v")
+        time.sleep(0.02)
+        span.add_event("halfway", {"step": 1})  # stamped now by the SDK, recorded at the span's end
+        time.sleep(0.02)
         with tracer.start_as_current_span("sdk_inner"):
             pass
     assert isinstance(trace.get_tracer_provider(), TracerProvider)
