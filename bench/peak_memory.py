@@ -9,7 +9,10 @@ resident size (ru_maxrss of the process, from wait4), wall and CPU time; for the
 also the sizes of the files it wrote and whether every span arrived.
 
   bench/peak_memory.py --testscope build/src/cli/testscope \\
-      --program build/bench/many_spans_program [--threads 64] [--spans 50000] [--keep DIR]
+      --program build/bench/many_spans_program [--threads 64] [--spans 50000] [--keep DIR] [--via-run]
+
+With --via-run it then runs the same test under `testscope run -n 1`, and once more at 1 x 10
+spans, and fails unless both runs give the same verdicts.
 
 The recorder's per-thread buffer keeps its default (8 MiB, room for about 50,000 such spans;
 --buffer-kb sets TESTSCOPE_BUFFER_KB); the script fails if a span was dropped. Needs a few GB of disk in
@@ -82,6 +85,8 @@ def main():
     parser.add_argument("--spans", type=int, default=50000, help="per thread")
     parser.add_argument("--buffer-kb", type=int, help="TESTSCOPE_BUFFER_KB for the program")
     parser.add_argument("--keep", help="write the tree here and keep it (default: a temporary folder)")
+    parser.add_argument("--via-run", action="store_true",
+                        help="also run the test under `testscope run`, huge and small, and compare the verdicts")
     args = parser.parse_args()
 
     base = {k: v for k, v in os.environ.items()
@@ -126,6 +131,28 @@ def main():
           % (code, mib(peak), wall, cpu, sink.requests, mib(sink.bytes)))
     print("  " + (stdout.strip() or err.strip()[-500:]))
     ok = ok and code == 0
+
+    if args.via_run:
+        # The same huge test under `testscope run`, and the same program at a size that fits
+        # anywhere: the verdicts must be the same (a bounded writer does not turn a pass into
+        # a crash or an out-of-memory death).
+        verdicts = {}
+        for label, threads, spans in (("huge", args.threads, args.spans), ("small", 1, 10)):
+            run_out = os.path.join(out, "run-" + label)
+            run_env = dict(base, TESTSCOPE_BENCH_THREADS=str(threads), TESTSCOPE_BENCH_SPANS=str(spans))
+            code, _, err, peak, wall, cpu = measured(
+                [args.testscope, "run", "-n", "1", "--out", run_out, "--", args.program, "--gtest_brief=1"], run_env)
+            try:
+                with open(os.path.join(run_out, "verdicts.json"), encoding="utf-8") as f:
+                    tests = json.load(f)["tests"]
+                verdicts[label] = sorted((t["name"], t["verdict"], t["runs"], t["failures"]) for t in tests)
+            except (OSError, ValueError, KeyError) as error:
+                verdicts[label] = "unreadable: %s" % error
+            print("run (%s, %d x %d spans): exit %d; testscope's peak RSS %s; wall %.1f s; verdicts %s"
+                  % (label, threads, spans, code, mib(peak), wall, verdicts[label]))
+        same = verdicts["huge"] == verdicts["small"]
+        print("  verdicts of the huge run %s those of the small run" % ("are" if same else "DIFFER FROM"))
+        ok = ok and same
     if tmp:
         tmp.cleanup()
     return 0 if ok else 1
