@@ -92,17 +92,32 @@ def get_json(url):
         return json.load(response)
 
 
-def wait_for_jaeger(process, query_port, log_path):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"jaeger_test: Jaeger exited {process.returncode} at start:\n{open(log_path).read()[-3000:]}")
-        try:
-            get_json(f"http://127.0.0.1:{query_port}/api/services")
-            return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"jaeger_test: Jaeger's query API did not answer within 60 s:\n{open(log_path).read()[-3000:]}")
+def start_jaeger(binary, work):
+    """Starts Jaeger on free loopback ports; (process, otlp port, query port, log path). A port
+    taken by another process between choosing and binding it makes Jaeger exit at once: then
+    it is started again on other ports (3 tries)."""
+    log_path = os.path.join(work, "jaeger.log")
+    for attempt in range(3):
+        otlp, query, query_grpc = free_ports(3)
+        config = os.path.join(work, "jaeger.yaml")
+        with open(config, "w", encoding="utf-8") as file:
+            file.write(CONFIG.format(otlp=otlp, query=query, query_grpc=query_grpc))
+        with open(log_path, "w", encoding="utf-8") as log:
+            process = subprocess.Popen([binary, "--config", config], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                get_json(f"http://127.0.0.1:{query}/api/services")
+                return process, otlp, query, log_path
+            except OSError:
+                time.sleep(0.2)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+            sys.exit(f"jaeger_test: Jaeger's query API did not answer within 60 s:\n{open(log_path).read()[-3000:]}")
+        print(f"jaeger_test: Jaeger exited {process.returncode} at start (try {attempt + 1}); trying other ports",
+              file=sys.stderr)
+    sys.exit(f"jaeger_test: Jaeger did not start:\n{open(log_path).read()[-3000:]}")
 
 
 def value_text(value):
@@ -209,15 +224,8 @@ def main():
         print(f"jaeger_test: testscope run exited {run.returncode}:\n{run.stderr}", file=sys.stderr)
         return 1
 
-    otlp, query, query_grpc = free_ports(3)
-    config = os.path.join(work, "jaeger.yaml")
-    with open(config, "w", encoding="utf-8") as file:
-        file.write(CONFIG.format(otlp=otlp, query=query, query_grpc=query_grpc))
-    log_path = os.path.join(work, "jaeger.log")
-    with open(log_path, "w", encoding="utf-8") as log:
-        jaeger = subprocess.Popen([args.jaeger, "--config", config], stdout=log, stderr=subprocess.STDOUT)
+    jaeger, otlp, query, log_path = start_jaeger(args.jaeger, work)
     try:
-        wait_for_jaeger(jaeger, query, log_path)
         service = f"testscope-jaeger-test-{os.getpid()}"
         env = dict(os.environ, OTEL_SERVICE_NAME=service)
         env.pop("OTEL_RESOURCE_ATTRIBUTES", None)
