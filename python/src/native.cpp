@@ -273,7 +273,8 @@ struct NativeSpan {
       testscope::detail::ForeignWait wait;
       {
         const nb::gil_scoped_release unlocked;  // other Python threads run while this one waits
-        wait = testscope::detail::foreign_provoke_wait(false, provoke_name, 0);
+        wait =
+            testscope::detail::foreign_provoke_wait(testscope::detail::ForeignPoint::kEnd, provoke_name, 0);
       }
       testscope::detail::record_foreign_wait(span.context.span_id, wait);
     }
@@ -309,7 +310,8 @@ NativeSpan begin_span(std::uint64_t lane, std::string_view name, std::uint64_t p
     // Before the span, as in C++: the wait is not its time. Threads only (see foreign.hpp).
     result.provoke_name = std::string(name);
     const nb::gil_scoped_release unlocked;  // other Python threads run while this one waits
-    wait = testscope::detail::foreign_provoke_wait(true, result.provoke_name, line);
+    wait = testscope::detail::foreign_provoke_wait(testscope::detail::ForeignPoint::kBegin,
+                                                   result.provoke_name, line);
   }
   result.span = testscope::detail::begin_foreign_span(name, parent, self, file, function, line);
   testscope::detail::record_foreign_wait(result.span.context.span_id, wait);

@@ -203,13 +203,6 @@ void for_each_trace_body(const TestRecord& record, const RunInfo& run, std::size
   }
 }
 
-std::vector<std::string> trace_bodies(const TestRecord& record, const RunInfo& run, std::size_t max_bytes) {
-  std::vector<std::string> bodies;
-  for_each_trace_body(record, run, max_bytes,
-                      [&bodies](std::string body) { bodies.push_back(std::move(body)); });
-  return bodies;
-}
-
 LiveExportSummary summary_of(const LiveExportCounts& c, const std::string& url) {
   LiveExportSummary s;
   s.url = url;

@@ -110,8 +110,6 @@ std::string describe_live_export(const LiveExportCounts& counts, const std::stri
 // formatted whole.
 void for_each_trace_body(const TestRecord& record, const RunInfo& run, std::size_t max_bytes,
                          const std::function<void(std::string)>& sink);
-// The same bodies, all at once (for tests).
-std::vector<std::string> trace_bodies(const TestRecord& record, const RunInfo& run, std::size_t max_bytes);
 
 // The counts as run.json records them (testscope/artifacts.hpp).
 LiveExportSummary summary_of(const LiveExportCounts& counts, const std::string& url);

@@ -348,7 +348,8 @@ void record_foreign_log(const SpanContext& context, std::uint8_t severity, std::
 
 SpanContext foreign_root_context() noexcept { return capture_active() ? root_context() : SpanContext{}; }
 
-ForeignWait foreign_provoke_wait(bool at_begin, std::string_view name, std::uint32_t line) noexcept {
+ForeignWait foreign_provoke_wait(ForeignPoint point, std::string_view name, std::uint32_t line) noexcept {
+  const bool at_begin = point != ForeignPoint::kEnd;
   ForeignWait result;
   result.point = at_begin ? ForeignPoint::kBegin : ForeignPoint::kEnd;
   result.name = name;

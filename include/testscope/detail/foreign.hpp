@@ -76,7 +76,8 @@ struct ForeignWait {
 // wait there would stall the whole event loop, not reorder its tasks). Call only while
 // provoke_active(), and without holding locks other threads need (a binding releases its
 // interpreter's lock around it, so that other threads run meanwhile).
-ForeignWait foreign_provoke_wait(bool at_begin, std::string_view name, std::uint32_t line) noexcept;
+// `point` is kBegin or kEnd (a task's resumption is chosen by provoke_resume_delay_ns).
+ForeignWait foreign_provoke_wait(ForeignPoint point, std::string_view name, std::uint32_t line) noexcept;
 // Records a wait that happened as a `testscope.provoke.wait` event on span `span_id` (0: the
 // test's root span), in the buffer the calling thread records into.
 void record_foreign_wait(std::uint64_t span_id, const ForeignWait& wait) noexcept;
