@@ -19,6 +19,11 @@ CLI::App* add_explain_command(CLI::App& app, ExplainCommandOptions& o) {
   explain->add_option("--top", o.engine.top, "How many candidates to show per test")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  explain
+      ->add_option("--alpha", o.engine.alpha,
+                   "Family-wise error rate: the chance that any candidate is called significant by luck")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-12, 0.5));
   explain->add_option("--format", o.format, "text for people, json for machines (docs/explain.md)")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));

@@ -141,6 +141,7 @@ const char* kind_name(CandidateKind kind) {
 
 ExplainResult explain_tree(const analysis::ArtifactTree& tree, const ExplainOptions& options) {
   ExplainResult result;
+  result.alpha = options.alpha;
   result.problems = tree.problems;
   std::map<std::string, TestName> tests;
   for (const analysis::Execution& execution : tree.executions) {

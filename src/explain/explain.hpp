@@ -96,6 +96,7 @@ struct ExplainResult {
   std::vector<analysis::Problem> problems;  // unreadable traces and the tree's own problems
   std::vector<std::string> unknown_tests;   // names asked for that the tree does not have
   int provoked_executions = 0;
+  double alpha = 0.05;  // the family-wise error rate the candidates were judged at
 };
 
 // Explains the tests of `tree` (loaded with analysis::load_artifact_tree). Reads the

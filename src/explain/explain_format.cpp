@@ -51,13 +51,14 @@ std::string roles_in(const Candidate& c, bool failing) {
   return text.empty() ? "" : "  (" + text + ")";
 }
 
-void explained_text(std::string& out, const TestExplanation& t, const std::string& root) {
+void explained_text(std::string& out, const TestExplanation& t, double alpha, const std::string& root) {
   const Candidate& top = t.explanations.front();
   out += fmt::format("  {}: {}\n",
                      t.status == "explained" ? "Explanation" : "No order separates them; what does",
                      top.statement);
-  out += fmt::format("    {} (Fisher's exact test p = {}; significant below {}: 5% over {} candidates)\n",
-                     counts_text(top), p_text(top.log10_p), p_text(t.threshold_log10_p), t.candidates);
+  out += fmt::format("    {} (Fisher's exact test p = {}; significant below {}: {:g}% over {} candidates)\n",
+                     counts_text(top), p_text(top.log10_p), p_text(t.threshold_log10_p), alpha * 100,
+                     t.candidates);
   for (const std::string& s : top.support) out += fmt::format("    {}\n", s);
   if (top.folded == 1) out += "    (1 more candidate holds in exactly the same executions)\n";
   if (top.folded > 1) {
@@ -132,7 +133,7 @@ std::string format_text(const ExplainResult& result, const std::string& root) {
     if (!out.empty()) out += "\n";
     out += header(t);
     if (t.status == "explained" || t.status == "not_ordering") {
-      explained_text(out, t, root);
+      explained_text(out, t, result.alpha, root);
       continue;
     }
     out += fmt::format("  {}\n", t.summary);
@@ -171,8 +172,11 @@ std::string format_json(const ExplainResult& result) {
   for (const analysis::Problem& p : result.problems) {
     problems.push_back({{"path", p.path.generic_string()}, {"message", p.message}});
   }
-  const ordered_json doc = {
-      {"schema", 1}, {"tests", tests}, {"unknown_tests", result.unknown_tests}, {"problems", problems}};
+  const ordered_json doc = {{"schema", 1},
+                            {"alpha", result.alpha},
+                            {"tests", tests},
+                            {"unknown_tests", result.unknown_tests},
+                            {"problems", problems}};
   return doc.dump(2) + "\n";
 }
 
