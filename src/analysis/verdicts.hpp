@@ -51,6 +51,9 @@ struct VerdictExplanation {
   std::string status;     // explained | not_ordering | nothing_separates | too_few
   std::string statement;  // plain words; for nothing_separates and too_few, the summary
   std::string counts;     // "in 32 of 32 failing executions, 0 of 168 passing"; "" when none
+  // Statements timing cannot tell from `statement` (edges in one step of a task): the code
+  // decides which of them is the cause. Usually empty for threads.
+  std::vector<std::string> equally;
   std::string failing_example, passing_example;  // test folders relative to the root
   // The spans to mark in those executions: span id (16 hex digits) and a label ("1: begin").
   std::vector<std::pair<std::string, std::string>> failing_marks, passing_marks;

@@ -50,6 +50,7 @@ std::string verdicts_json(const Verdicts& verdicts) {
       test["explanation"] = {{"status", x.status},
                              {"statement", x.statement},
                              {"counts", x.counts},
+                             {"equally", x.equally},
                              {"failing_example", x.failing_example},
                              {"passing_example", x.passing_example}};
     }

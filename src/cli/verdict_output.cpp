@@ -66,6 +66,7 @@ void attach_explanations(const analysis::ArtifactTree& tree, analysis::Verdicts&
       const explain::Candidate& top = t.explanations.front();
       x.statement = top.statement;
       x.counts = counts(top);
+      for (const explain::Candidate& e : top.equally) x.equally.push_back(e.statement);
       x.failing_example = t.failing_example;
       x.passing_example = t.passing_example;
       x.failing_marks = marks(top, true);

@@ -68,6 +68,10 @@ struct Candidate {
   std::vector<std::string> support;      // facts that go with it: "both apply_promo had promo.uses=0 (...)"
   int folded = 0;                        // other candidates true in exactly the same executions
   std::string failing_example, passing_example;  // artifact folders (relative to the root) to open
+  // The top order only: orders true in exactly the same executions that name another operation
+  // of the same thread on one side (edges in one step of an asyncio task, say). Timing cannot
+  // tell which of them conflicts. At most three, earliest first; their own `equally` is empty.
+  std::vector<Candidate> equally;
 };
 
 // What explain found for one test. Plain data.

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "explain/alignment.hpp"
@@ -115,6 +116,7 @@ class Explainer {
     double strength = 0;  // |separation|
     std::int64_t decisive = 0;
     int folded = 0;
+    std::vector<std::size_t> members;  // the raw candidates folded into this one
   };
 
   // Folds candidates true in exactly the same executions into the one to state.
@@ -125,7 +127,7 @@ class Explainer {
       const RawCandidate& c = raw_[i];
       if (c.log10_p > threshold) continue;
       const double s = separation(c.tally);
-      Ranked r{i, s < 0, std::fabs(s), decisive_time(c, evidence_), 0};
+      Ranked r{i, s < 0, std::fabs(s), decisive_time(c, evidence_), 0, {}};
       const std::uint64_t signature = r.negated ? c.tally.signature_negated : c.tally.signature;
       auto [it, inserted] = by_signature.try_emplace(signature, reps.size());
       if (inserted) {
@@ -136,7 +138,11 @@ class Explainer {
       ++kept.folded;
       if (better_statement(r, kept)) {
         r.folded = kept.folded;
-        kept = r;
+        r.members = std::move(kept.members);
+        r.members.push_back(kept.raw);
+        kept = std::move(r);
+      } else {
+        kept.members.push_back(i);
       }
     }
     return reps;
@@ -205,7 +211,10 @@ class Explainer {
            kept.strength < other.strength + kNearly);
       const std::size_t loser = prefer_other ? it->second : i;
       if (prefer_other) it->second = i;
-      reps[it->second].folded += reps[loser].folded + 1;
+      Ranked& winner = reps[it->second];
+      winner.folded += reps[loser].folded + 1;
+      winner.members.push_back(reps[loser].raw);
+      winner.members.insert(winner.members.end(), reps[loser].members.begin(), reps[loser].members.end());
       drop[loser] = 1;
     }
     std::vector<Ranked> kept;
@@ -258,6 +267,7 @@ class Explainer {
     std::rotate(reps.begin(), top, top + 1);
     std::vector<std::size_t> used;
     Candidate first = describe(reps.front(), true);
+    first.equally = equally(reps.front());
     first.support = support(reps.front(), used);
     out.failing_example = first.failing_example;
     out.passing_example = first.passing_example;
@@ -297,7 +307,7 @@ class Explainer {
                          [](const RawCandidate& x, const RawCandidate& y) { return x.log10_p < y.log10_p; });
     if (closest != raw_.end()) {
       const double s = separation(closest->tally);
-      Ranked r{static_cast<std::size_t>(closest - raw_.begin()), s < 0, std::fabs(s), 0, 0};
+      Ranked r{static_cast<std::size_t>(closest - raw_.begin()), s < 0, std::fabs(s), 0, 0, {}};
       out.explanations.push_back(describe(r, false));
       out.roles = role_legend();
     }
@@ -516,6 +526,75 @@ class Explainer {
         out.operations.push_back(
             operation_ref(c.b, c.edge_b, c.kind == CandidateKind::kOrder, failing_e, passing_e));
       }
+    }
+    return out;
+  }
+
+  // One side of an order as stated: an operation's edge.
+  struct Side {
+    std::uint32_t op;
+    Edge edge;
+    bool operator==(const Side& o) const { return op == o.op && edge == o.edge; }
+  };
+  static std::array<Side, 2> sides(const RawCandidate& c, bool negated) {
+    if (negated) return {Side{c.b, c.edge_b}, Side{c.a, c.edge_a}};
+    return {Side{c.a, c.edge_a}, Side{c.b, c.edge_b}};
+  }
+
+  // Whether one operation's span path lies inside the other's (a span around the stated one
+  // says nothing more than it does).
+  bool nested(std::uint32_t x, std::uint32_t y) const {
+    auto inside = [this](std::uint32_t inner, std::uint32_t outer) {
+      for (std::uint32_t p = inner; p != 0; p = alignment_.paths[p].parent) {
+        if (p == outer) return true;
+      }
+      return false;
+    };
+    const std::uint32_t px = alignment_.operations[x].path;
+    const std::uint32_t py = alignment_.operations[y].path;
+    return inside(px, py) || inside(py, px);
+  }
+
+  // When a side's edge happened in execution e (0 where it cannot be told).
+  std::int64_t edge_time(const Side& side, std::int32_t e) const {
+    if (e < 0) return 0;
+    const std::int32_t span = alignment_.span(side.op, static_cast<std::size_t>(e));
+    if (span < 0) return 0;
+    const SpanRecord& r = traces_[static_cast<std::size_t>(e)]->spans[static_cast<std::size_t>(span)];
+    return side.edge == Edge::kBegin ? r.begin : r.end;
+  }
+
+  // The orders folded into `top` that name another operation of the same thread on one side:
+  // edges with nothing of the other side's thread between them in any execution, as in one
+  // step of an asyncio task. Timing cannot tell which of them conflicts; the code can.
+  std::vector<Candidate> equally(const Ranked& top) {
+    constexpr std::size_t kMost = 3;
+    const RawCandidate& t = raw_[top.raw];
+    if (t.kind != CandidateKind::kOrder) return {};
+    const std::array<Side, 2> stated = sides(t, top.negated);
+    const std::int32_t example = t.tally.example[top.negated ? 1 : 0];
+    // Per side that differs, in the order of its edges in the failing example.
+    std::vector<std::tuple<int, std::int64_t, std::size_t>> found;  // (side kept, edge time, raw)
+    for (const std::size_t m : top.members) {
+      const RawCandidate& c = raw_[m];
+      if (c.kind != CandidateKind::kOrder) continue;
+      const bool negated = separation(c.tally) < 0;
+      const std::array<Side, 2> own = sides(c, negated);
+      for (int same = 0; same < 2; ++same) {
+        const Side& other = own[1 - same];
+        const Side& stated_other = stated[1 - same];
+        if (own[same] == stated[same] && other.op != stated_other.op &&
+            alignment_.operations[other.op].identity == alignment_.operations[stated_other.op].identity &&
+            !nested(other.op, stated_other.op)) {
+          found.emplace_back(same, edge_time(other, example), m);
+        }
+      }
+    }
+    std::sort(found.begin(), found.end());
+    std::vector<Candidate> out;
+    for (std::size_t i = 0; i < found.size() && out.size() < kMost; ++i) {
+      const std::size_t m = std::get<2>(found[i]);
+      out.push_back(describe(Ranked{m, separation(raw_[m].tally) < 0, 0, 0, 0, {}}, true));
     }
     return out;
   }

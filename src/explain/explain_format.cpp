@@ -59,6 +59,12 @@ void explained_text(std::string& out, const TestExplanation& t, double alpha, co
   out += fmt::format("    {} (Fisher's exact test p = {}; significant below {}: {:g}% over {} candidates)\n",
                      counts_text(top), p_text(top.log10_p), p_text(t.threshold_log10_p), alpha * 100,
                      t.candidates);
+  if (!top.equally.empty()) {
+    out +=
+        "    Timing cannot tell it from these (true in exactly the same executions); the one that touches\n"
+        "    the shared state is the cause:\n";
+    for (const Candidate& c : top.equally) out += fmt::format("      {}\n", c.statement);
+  }
   for (const std::string& s : top.support) out += fmt::format("    {}\n", s);
   if (top.folded == 1) out += "    (1 more candidate holds in exactly the same executions)\n";
   if (top.folded > 1) {
@@ -102,6 +108,8 @@ ordered_json operation_json(const OperationRef& op) {
 ordered_json candidate_json(const Candidate& c) {
   ordered_json operations = ordered_json::array();
   for (const OperationRef& op : c.operations) operations.push_back(operation_json(op));
+  ordered_json equally = ordered_json::array();
+  for (const Candidate& e : c.equally) equally.push_back(candidate_json(e));
   const auto rounded = [](double x) { return std::round(x * 1000) / 1000; };
   return {{"kind", kind_name(c.kind)},
           {"statement", c.statement},
@@ -112,6 +120,7 @@ ordered_json candidate_json(const Candidate& c) {
           {"operations", operations},
           {"support", c.support},
           {"folded", c.folded},
+          {"equally", equally},
           {"failing_example", c.failing_example},
           {"passing_example", c.passing_example}};
 }

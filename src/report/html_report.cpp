@@ -277,7 +277,9 @@ json detail_json(const TestVerdict& v, const std::string& anchor, const analysis
       v.explanation && !v.explanation->failing_example.empty() ? &*v.explanation : nullptr;
   const auto [failing, passing_execution, passing] = choose_executions(v, tree, explained);
   if (v.explanation) {
-    out["explanation"] = {{"statement", v.explanation->statement}, {"counts", v.explanation->counts}};
+    out["explanation"] = {{"statement", v.explanation->statement},
+                          {"counts", v.explanation->counts},
+                          {"equally", v.explanation->equally}};
   }
   auto marks = [](const std::vector<std::pair<std::string, std::string>>& list) {
     json marked = json::array();

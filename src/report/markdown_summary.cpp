@@ -68,6 +68,7 @@ std::string format_markdown(const Verdicts& verdicts, const std::string& root) {
     if (!v.explanation) continue;
     out += fmt::format("\n**{}**: {}", cell(detail::display_name(v)), cell(v.explanation->statement));
     if (!v.explanation->counts.empty()) out += fmt::format(" ({})", cell(v.explanation->counts));
+    for (const std::string& e : v.explanation->equally) out += fmt::format("; or, the same by timing: {}", cell(e));
     out += "\n";
   }
   return out + "\n";

@@ -80,6 +80,7 @@ std::string explanation_lines(const Verdicts& verdicts, const std::string& root)
     out += fmt::format("\n{}: {}\n", display_name(v),
                        x.status == "explained" ? "what separates its failing executions:" : "explain:");
     out += fmt::format("  {}{}\n", x.statement, x.counts.empty() ? "" : "\n  " + x.counts);
+    for (const std::string& e : x.equally) out += fmt::format("  or, the same by timing: {}\n", e);
     if (!x.failing_example.empty()) {
       out += fmt::format("  failing {}\n  passing {}\n", joined(root, x.failing_example),
                          joined(root, x.passing_example));

@@ -1,5 +1,6 @@
 // testscope explain on real runs (docs/explain.md): the promo example's race is named with
 // its counts, a test that fails at random gets no separating order, and bad input exits 2.
+#include <cstdlib>
 #include <regex>
 
 #include "../cli/cli_harness.hpp"
@@ -95,6 +96,30 @@ TEST_F(ExplainCli, CoinFlipHasNoSeparatingOrder) {
   const std::string status = doc["tests"][0]["status"];
   EXPECT_TRUE(status == "nothing_separates" || status == "too_few") << out.out;
   for (const json& c : doc["tests"][0]["explanations"]) EXPECT_FALSE(c["significant"].get<bool>()) << out.out;
+}
+
+// Where the user already looks (the report's table, verdicts JSON, the GitHub step summary), the
+// top explanation comes with the orders timing cannot tell from it: edges in one step of a task.
+TEST_F(ExplainCli, ReportsListWhatTimingCannotTellApart) {
+  ASSERT_EQ(std::system((std::string(MAKE_EXPLAIN_TREES) + " " + (dir() / "trees").string() + " >/dev/null").c_str()),
+            0);
+  const std::string tree = (dir() / "trees" / "step").string();
+  const auto table = testscope({"report", tree}, {"GITHUB_STEP_SUMMARY=" + (dir() / "summary.md").string()});
+  ASSERT_EQ(table.exit_code, 1) << table.err;
+  EXPECT_NE(table.out.find("  the second clerk's read_balance began before the first clerk's audit ended\n"
+                           "  in 18 of 18 failing executions, 0 of 22 passing\n"
+                           "  or, the same by timing: the second clerk's read_balance began before the first "
+                           "clerk's write_balance began\n"
+                           "  or, the same by timing: the second clerk's read_balance began before the first "
+                           "clerk's write_balance ended\n"),
+            std::string::npos)
+      << table.out;
+  EXPECT_NE(cli_test::slurp(dir() / "summary.md").find("or, the same by timing: the second clerk"),
+            std::string::npos);
+  const auto out = testscope({"report", tree, "--format", "json"});
+  const json explanation = json::parse(out.out)["tests"].at(0)["explanation"];
+  ASSERT_EQ(explanation["equally"].size(), 2U) << explanation.dump();
+  EXPECT_NE(explanation["equally"][1].get<std::string>().find("write_balance ended"), std::string::npos);
 }
 
 TEST_F(ExplainCli, BadInputExits2NamingIt) {

@@ -4,7 +4,8 @@
 (--dump-dom: the page after its script ran) and checks that each flaky test's section opens with
 the explanation and that the spans marked in the failing and passing swimlanes are exactly the
 two operations `testscope explain --format json` names, in those two executions, on the threads
-it names.
+it names. Then, on the fixture tree of a race between two asyncio-like tasks (make_explain_trees.py
+step), that the orders timing cannot tell from the explanation are on the page under it.
 
   explain_html_check.py --testscope T --promo P --chromium C --work DIR"""
 import argparse
@@ -15,6 +16,33 @@ import re
 import shutil
 import subprocess
 import sys
+
+
+def dump_dom(chromium, page):
+    return subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           "--dump-dom", page.resolve().as_uri()], check=True, capture_output=True, text=True,
+                          timeout=120).stdout
+
+
+def timing_equal_problems(args, work):
+    """The step tree's explanation and what timing cannot tell from it, on the page."""
+    trees = work / "trees"
+    subprocess.run([sys.executable, str(pathlib.Path(__file__).resolve().parents[1] / "fixtures/make_explain_trees.py"),
+                    str(trees)], check=True, capture_output=True)
+    explained = json.loads(subprocess.run([args.testscope, "explain", str(trees / "step"), "--format", "json"],
+                                          check=True, capture_output=True, text=True).stdout)
+    top = explained["tests"][0]["explanations"][0]
+    if len(top["equally"]) < 2:
+        return [f"explain lists {len(top['equally'])} timing-equal orders for the step tree, not 2"]
+    page = work / "step.html"
+    subprocess.run([args.testscope, "report", str(trees / "step"), "--html", str(page)], check=False,
+                   capture_output=True)
+    text = html.unescape(re.sub(r"<br>", "\n", dump_dom(args.chromium, page)))
+    block = re.search(r'<p class="explanation">(.*?)</p>', text, re.S)
+    if not block:
+        return ["the step tree's page has no explanation"]
+    return [f"'or, the same by timing: {e['statement']}' is not under the explanation"
+            for e in top["equally"] if f"or, the same by timing: {e['statement']}" not in block.group(1)]
 
 
 def main():
@@ -36,10 +64,8 @@ def main():
     top = test["explanations"][0]
     page = work / "report.html"
     subprocess.run([args.testscope, "report", str(out), "--html", str(page)], check=False, capture_output=True)
-    dom = subprocess.run([args.chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                          "--dump-dom", page.resolve().as_uri()], check=True, capture_output=True, text=True,
-                         timeout=120).stdout
-    problems = []
+    dom = dump_dom(args.chromium, page)
+    problems = timing_equal_problems(args, work)
     if top["statement"] not in html.unescape(dom):
         problems.append("the explanation's statement is not on the page")
     for role in ("failing", "passing"):

@@ -83,6 +83,33 @@ TEST_F(ExplainTrees, RaceNamesTheLaterReadBeforeTheEarlierWrite) {
   }
 }
 
+// Edges in one step of a task (audit's end, write_balance's begin and end: no other lane runs
+// between them) hold in exactly the same executions; the top names the earliest and lists the
+// others as equal, so the write that conflicts is on the screen.
+TEST_F(ExplainTrees, EdgesInOneStepAreListedAsEqual) {
+  const ExplainResult result = explain("step");
+  const Candidate& top = top_of(result);
+  ASSERT_EQ(result.tests.at(0).status, "explained");
+  EXPECT_EQ(top.statement, "the second clerk's read_balance began before the first clerk's audit ended");
+  ASSERT_EQ(top.equally.size(), 2U);
+  EXPECT_EQ(top.equally[0].statement,
+            "the second clerk's read_balance began before the first clerk's write_balance began");
+  EXPECT_EQ(top.equally[1].statement,
+            "the second clerk's read_balance began before the first clerk's write_balance ended");
+  for (const Candidate& e : top.equally) {
+    EXPECT_EQ(e.failing_holds, top.failing_holds);
+    EXPECT_EQ(e.passing_holds, top.passing_holds);
+    ASSERT_EQ(e.operations.size(), 2U);
+    EXPECT_EQ(e.operations[1].span, "write_balance");
+    EXPECT_TRUE(e.equally.empty());
+  }
+  EXPECT_NE(format_text(result, "OUT").find("Timing cannot tell it from these"), std::string::npos);
+  EXPECT_NE(format_json(result).find("\"equally\": [\n"), std::string::npos);
+  // The spans around an operation (request and apply_promo around db.get_promo) say nothing more
+  // than it does and are not listed.
+  EXPECT_TRUE(top_of(explain("race")).equally.empty());
+}
+
 TEST_F(ExplainTrees, CoinFlipHasNoSeparatingOrder) {
   const ExplainResult result = explain("coinflip");
   ASSERT_EQ(result.tests.size(), 1U);
