@@ -57,16 +57,21 @@ void publish_failure(const Failure& failure) noexcept {
   ControlHeader* control = control_block();
   if (control == nullptr || control->in_test.load(std::memory_order_acquire) != 1) return;
   const std::size_t file_len = std::min<std::size_t>(failure.file.size(), 1024);
-  const std::size_t message_len = std::min<std::size_t>(failure.message.size(), 8192);
-  const std::size_t size = padded(sizeof(FailureRecord) + file_len + message_len);
+  // A type too long to keep is left out whole (recovery then names it after the framework).
+  const std::size_t type_len = failure.type.size() <= kFailureTypeMax ? failure.type.size() : 0;
+  const std::size_t text_len = std::min<std::size_t>(failure.message.size(), 8192);
+  const std::size_t size = padded(sizeof(FailureRecord) + file_len + type_len + text_len);
   const std::size_t at = control->failure_bytes.load(std::memory_order_relaxed);
   if (at + size > kControlBytes - kControlFailureOffset) return;
-  const FailureRecord header{failure.time_unix_ns, failure.line, failure.fatal ? 1U : 0U,
-                             static_cast<std::uint32_t>(file_len), static_cast<std::uint32_t>(message_len)};
+  const std::uint32_t flags =
+      (failure.fatal ? kFailureFatalBit : 0U) | static_cast<std::uint32_t>(type_len << kFailureTypeShift);
+  const FailureRecord header{failure.time_unix_ns, failure.line, flags, static_cast<std::uint32_t>(file_len),
+                             static_cast<std::uint32_t>(type_len + text_len)};
   std::byte* out = failure_area(control) + at;
   std::memcpy(out, &header, sizeof header);
   if (file_len > 0) std::memcpy(out + sizeof header, failure.file.data(), file_len);
-  if (message_len > 0) std::memcpy(out + sizeof header + file_len, failure.message.data(), message_len);
+  if (type_len > 0) std::memcpy(out + sizeof header + file_len, failure.type.data(), type_len);
+  if (text_len > 0) std::memcpy(out + sizeof header + file_len + type_len, failure.message.data(), text_len);
   control->failure_bytes.store(static_cast<std::uint32_t>(at + size), std::memory_order_release);
 }
 

@@ -140,11 +140,15 @@ bool read_failures(const std::byte* area, std::uint32_t size, std::vector<Failur
     const std::size_t record =
         detail::padded(sizeof header + std::size_t{header.file_len} + header.message_len);
     if (header.file_len > size || header.message_len > size || at + record > size) return false;
+    const std::size_t type_len = (header.fatal >> detail::kFailureTypeShift) & detail::kFailureTypeMax;
+    if (type_len > header.message_len) return false;
     // NOLINTNEXTLINE(*-reinterpret-cast): bytes as chars
     const char* text = reinterpret_cast<const char*>(area + at + sizeof header);
+    const char* message = text + header.file_len;
     failures.push_back(Failure{std::string(text, header.file_len), header.line,
-                               std::string(text + header.file_len, header.message_len), header.fatal != 0,
-                               header.time_unix_ns});
+                               std::string(message + type_len, header.message_len - type_len),
+                               (header.fatal & detail::kFailureFatalBit) != 0, header.time_unix_ns,
+                               std::string(message, type_len)});
     at += record;
   }
   return at == size;

@@ -112,10 +112,15 @@ struct ControlHeader {
 struct FailureRecord {
   std::int64_t time_unix_ns;
   std::int32_t line;
+  // Bit 0: fatal. Bits 8-15: the length of the failure's type (`catch2.nonfatal_failure`,
+  // `AssertionError`), whose bytes begin the message's; 0: no type (as written before types).
   std::uint32_t fatal;
   std::uint32_t file_len;
-  std::uint32_t message_len;
+  std::uint32_t message_len;  // the type's bytes included
 };
+inline constexpr std::uint32_t kFailureFatalBit = 1;
+inline constexpr unsigned kFailureTypeShift = 8;
+inline constexpr std::size_t kFailureTypeMax = 255;
 
 inline constexpr std::array<char, 8> kBufferMagic = {'T', 'S', 'B', 'U', 'F', 'F', 'E', 'R'};
 inline constexpr std::array<char, 8> kControlMagic = {'T', 'S', 'C', 'O', 'N', 'T', 'R', 'L'};

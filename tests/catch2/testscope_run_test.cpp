@@ -56,6 +56,12 @@ TEST_F(CliTest, AnAbortInsideACatch2TestCaseIsRecoveredWithItsSpans) {
     const json* root = otlp_span(otlp, "catch2_fixture.aborts");
     ASSERT_NE(root, nullptr);
     EXPECT_EQ((*root)["status"]["code"], 2);
+    // The failed CHECK keeps Catch2's kind of failure through the crash; the death is testscope's.
+    ASSERT_EQ((*root)["events"].size(), 2U) << root->dump();
+    EXPECT_NE((*root)["events"][0].dump().find(R"("catch2.nonfatal_failure")"), std::string::npos)
+        << (*root)["events"][0].dump();
+    EXPECT_NE((*root)["events"][1].dump().find(R"("testscope.crash")"), std::string::npos)
+        << (*root)["events"][1].dump();
     EXPECT_NE(slurp(dir() / (test_dir + "logs.jsonl")).find("about_to_die"), std::string::npos);
   }
 }

@@ -61,6 +61,11 @@ TEST_F(RecoveryTest, ARunningTestIsRebuiltFromTheFiles) {
   }
   log_event("checkpoint", {{"step", "one"}});
   capture.add_failure(Failure{"recovery_test.cpp", 7, "expected 1, got 2", false, 0});
+  // Types survive the crash: a front's kind of failure, a language's exception class; one too
+  // long to keep is left out (recovery names it after the framework) and its message kept.
+  capture.add_failure(Failure{"recovery_test.cpp", 8, "CHECK(x == 1)", false, 0, "catch2.nonfatal_failure"});
+  capture.add_failure(Failure{"test_x.py", 9, "assert 1 == 2", true, 0, "AssertionError"});
+  capture.add_failure(Failure{"test_x.py", 10, "long", true, 0, std::string(256, 'T')});
   std::promise<void> started;
   std::promise<void> release;
   std::thread helper([&] {
@@ -81,11 +86,21 @@ TEST_F(RecoveryTest, ARunningTestIsRebuiltFromTheFiles) {
   EXPECT_EQ(record.test.file, "recovery_test.cpp");
   EXPECT_EQ(record.test.line, 42);
   EXPECT_EQ(record.outcome, Outcome::kCrash);
-  ASSERT_EQ(record.failures.size(), 2U);
+  ASSERT_EQ(record.failures.size(), 5U);
   EXPECT_EQ(record.failures[0].message, "expected 1, got 2");
   EXPECT_EQ(record.failures[0].line, 7);
   EXPECT_FALSE(record.failures[0].fatal);
-  EXPECT_EQ(record.failures[1].message, "killed by SIGSEGV");
+  EXPECT_EQ(record.failures[0].type, "");
+  EXPECT_EQ(record.failures[1].type, "catch2.nonfatal_failure");
+  EXPECT_EQ(record.failures[1].message, "CHECK(x == 1)");
+  EXPECT_FALSE(record.failures[1].fatal);
+  EXPECT_EQ(record.failures[2].type, "AssertionError");
+  EXPECT_EQ(record.failures[2].message, "assert 1 == 2");
+  EXPECT_TRUE(record.failures[2].fatal);
+  EXPECT_EQ(record.failures[3].type, "");
+  EXPECT_EQ(record.failures[3].message, "long");
+  EXPECT_TRUE(record.failures[3].fatal);
+  EXPECT_EQ(record.failures[4].message, "killed by SIGSEGV");
   ASSERT_FALSE(record.spans.empty());
   EXPECT_EQ(record.spans[0].name, "Recovery.Running");  // the root
   EXPECT_EQ(record.spans[0].status_message, "killed by SIGSEGV");
