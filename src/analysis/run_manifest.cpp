@@ -71,6 +71,12 @@ std::string hex_or_empty(const json& parent, const char* key) {
   return parent[key].get<std::string>();
 }
 
+json left_running_json(const std::vector<LeftProcess>& processes) {
+  json out = json::array();
+  for (const LeftProcess& p : processes) out.push_back({{"pid", p.pid}, {"command", p.command}});
+  return out;
+}
+
 json execution_json(const ExecutionRecord& e) {
   return {{"name", e.name},
           {"dir", "runs/" + e.name},
@@ -85,7 +91,8 @@ json execution_json(const ExecutionRecord& e) {
            e.provoke ? json{{"profile", e.provoke->profile}, {"seed", e.provoke->seed}} : json(nullptr)},
           {"source", e.source ? json{{"tree", e.source->tree}, {"name", e.source->name}} : json(nullptr)},
           {"trace_id", hex_or_null(e.trace_id)},
-          {"span_id", hex_or_null(e.span_id)}};
+          {"span_id", hex_or_null(e.span_id)},
+          {"left_running", left_running_json(e.left_running)}};
 }
 
 ExecutionRecord read_execution(const json& e) {
@@ -108,6 +115,12 @@ ExecutionRecord read_execution(const json& e) {
   }
   r.trace_id = hex_or_empty(e, "trace_id");
   r.span_id = hex_or_empty(e, "span_id");
+  if (e.contains("left_running") && e["left_running"].is_array()) {
+    for (const json& p : e["left_running"]) {
+      r.left_running.push_back(
+          LeftProcess{p.at("pid").get<std::int64_t>(), p.at("command").get<std::string>()});
+    }
+  }
   return r;
 }
 

@@ -28,6 +28,13 @@ struct ProvokeRecord {
 };
 
 // How one execution of the program ended, as the runner saw it. Plain data.
+// A process an execution left running outside its process group (a daemon, a server in a
+// session of its own), which the runner killed when the execution ended. Plain data.
+struct LeftProcess {
+  std::int64_t pid = 0;
+  std::string command;  // its command name, as /proc/PID/comm has it (at most 15 bytes)
+};
+
 struct ExecutionRecord {
   std::string name;     // folder under <out>/runs/: "1", "2", ...
   std::string outcome;  // pass | fail | crash | timeout | interrupted
@@ -43,6 +50,7 @@ struct ExecutionRecord {
   // digits, given to the program as TRACEPARENT; empty in a file written before runs had one.
   std::string trace_id;
   std::string span_id;
+  std::vector<LeftProcess> left_running;  // killed when it ended; empty for most executions
 };
 
 // The options of one `testscope run`: what the runner is asked to do and what

@@ -5,12 +5,18 @@
 #include <sys/wait.h>
 #include <unistd.h>  // environ
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <random>
 #include <system_error>
+
+#include "runner/process_scan.hpp"
 
 namespace testscope::runner {
 namespace {
@@ -30,6 +36,24 @@ std::vector<char*> c_string_array(std::vector<std::string>& strings) {
 // --jobs is at most 1024; a group beyond the table goes unguarded.
 constexpr std::size_t kMaxWatched = 4096;
 std::array<std::int32_t, kMaxWatched> watched_groups{};
+
+// "TESTSCOPE_RUN_TOKEN=<16 hex digits>.": the start of the environment entry every execution
+// of this run carries (then its name). Static, so that the forked watchdog has it.
+constexpr const char* kTokenVariable = "TESTSCOPE_RUN_TOKEN=";
+std::array<char, 64> run_token_prefix{};
+
+// Up to 10 rounds (a process may fork while the last one is killed) of SIGKILL to every
+// process whose environment carries this run's token.
+void kill_token_bearers() {
+  static std::array<FoundProcess, 256> found{};
+  for (int round = 0; round < 10; ++round) {
+    const std::size_t n = find_processes_with_env(run_token_prefix.data(), true, found.data(), found.size());
+    if (n == 0) return;
+    for (std::size_t i = 0; i < n && i < found.size(); ++i) kill(found[i].pid, SIGKILL);
+    const timespec pause{0, 10'000'000};
+    nanosleep(&pause, nullptr);
+  }
+}
 
 // One message to the watchdog: a group to watch (> 0) or to forget (< 0).
 void apply_message(std::int32_t message) {
@@ -80,12 +104,22 @@ void detach_watchdog(int input) {
   for (const std::int32_t group : watched_groups) {
     if (group > 0) kill(-group, SIGKILL);
   }
+  kill_token_bearers();  // what left its group, and what started in the moment before `watch`
   _exit(0);
 }
 
 }  // namespace
 
 OrphanGuard::OrphanGuard() noexcept {
+  std::uint64_t token = 0;
+  try {
+    std::random_device random;
+    token = (std::uint64_t{random()} << 32U) ^ random();
+  } catch (...) {
+    token = static_cast<std::uint64_t>(getpid()) ^ static_cast<std::uint64_t>(time(nullptr)) << 20U;
+  }
+  std::snprintf(run_token_prefix.data(), run_token_prefix.size(), "%s%016llx.", kTokenVariable,
+                static_cast<unsigned long long>(token));
   std::array<int, 2> ends{};
   if (pipe2(ends.data(), O_CLOEXEC) != 0) return;
   const pid_t pid = fork();
@@ -108,6 +142,32 @@ OrphanGuard::~OrphanGuard() {
     while (waitpid(watchdog_, nullptr, 0) < 0 && errno == EINTR) {
     }
   }
+}
+
+std::string OrphanGuard::mark(const std::string& execution) const {
+  return run_token_prefix.data() + execution;
+}
+
+std::vector<analysis::LeftProcess> OrphanGuard::kill_left_running(const std::string& execution,
+                                                                  pid_t pgid) const {
+  std::vector<analysis::LeftProcess> killed;
+  const std::string entry = mark(execution);
+  std::array<FoundProcess, 64> found{};
+  for (int round = 0; round < 3; ++round) {
+    const std::size_t n =
+        std::min(find_processes_with_env(entry.c_str(), false, found.data(), found.size()), found.size());
+    bool any = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (found[i].pgid == pgid) continue;  // in its group: killed with it, not left behind
+      any = true;
+      if (kill(found[i].pid, SIGKILL) != 0) continue;
+      const bool seen = std::any_of(killed.begin(), killed.end(),
+                                    [&](const analysis::LeftProcess& p) { return p.pid == found[i].pid; });
+      if (!seen) killed.push_back({found[i].pid, found[i].command.data()});
+    }
+    if (!any) break;
+  }
+  return killed;
 }
 
 void OrphanGuard::watch(pid_t pgid) noexcept { send(pgid); }

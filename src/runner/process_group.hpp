@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/run_manifest.hpp"
+
 namespace testscope::runner {
 
 // Starts argv[0] (searched in PATH like execvp) in a new process group whose id is the
@@ -29,7 +31,10 @@ void kill_group(pid_t pgid);
 // a process group of its own (a Ctrl-C or a kill of testscope's group does not reach it),
 // learns the groups to watch through a pipe whose only writer is this process, and SIGKILLs
 // every group still watched when the pipe reaches end of file, which is when this process
-// ends. Without a watchdog (fork failed) the run goes on unguarded. Not thread-safe.
+// ends. Without a watchdog (fork failed) the run goes on unguarded. What leaves its group (a
+// daemon that calls setsid()), and a group started in the moment before `watch`, the watchdog
+// finds by the run's token in their environment (`mark`; process_scan.hpp) and kills too.
+// Not thread-safe.
 class OrphanGuard {
  public:
   OrphanGuard() noexcept;
@@ -37,6 +42,13 @@ class OrphanGuard {
   ~OrphanGuard();
   OrphanGuard(const OrphanGuard&) = delete;
   OrphanGuard& operator=(const OrphanGuard&) = delete;
+
+  // The environment entry that marks execution `execution`'s processes:
+  // "TESTSCOPE_RUN_TOKEN=<this run's 16 hex digits>.<execution>". Inherited by what it starts.
+  std::string mark(const std::string& execution) const;
+  // SIGKILL to the processes marked for `execution` that are not in its group `pgid` (called
+  // when it has ended and its group was killed); returns those it killed.
+  std::vector<analysis::LeftProcess> kill_left_running(const std::string& execution, pid_t pgid) const;
 
   void watch(pid_t pgid) noexcept;   // a group was started
   void forget(pid_t pgid) noexcept;  // a group was killed and its leader reaped

@@ -151,6 +151,8 @@ class ExecutionLoop {
     auto env = environment_with("TESTSCOPE_ARTIFACTS", fs::absolute(dir).string());
     std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TESTSCOPE_BUFFER_DIR="); });
     env.push_back("TESTSCOPE_BUFFER_DIR=" + fs::absolute(buffer_dir(runs_dir_, r.slot)).string());
+    std::erase_if(env, [](const std::string& entry) { return entry.starts_with("TESTSCOPE_RUN_TOKEN="); });
+    env.push_back(guard_.mark(r.record.name));
     if (options_.shard) set_shard_environment(env, *options_.shard);
     if (replay_) {
       r.record.seed = replay_->seed;
@@ -252,6 +254,7 @@ class ExecutionLoop {
       changed_ = true;
       Running& r = it->second;
       record_end(r, status);
+      left_running(r.record, pid);
       const fs::path buffers = buffer_dir(runs_dir_, r.slot);
       for (const std::string& problem :
            recover_execution(runs_dir_ / r.record.name, buffers, r.record, program_, options_.timeout_s)) {
@@ -266,6 +269,21 @@ class ExecutionLoop {
       finished_.push_back(std::move(r.record));
       running_.erase(it);
     }
+  }
+
+  // What the execution left running outside its group (a daemon, a server with a session of
+  // its own) would outlive it and could disturb the next executions: killed, recorded, said.
+  void left_running(analysis::ExecutionRecord& record, pid_t group) {
+    record.left_running = guard_.kill_left_running(record.name, group);
+    if (record.left_running.empty()) return;
+    std::string list;
+    for (const analysis::LeftProcess& p : record.left_running) {
+      list += fmt::format("{}{} ({})", list.empty() ? "" : ", ", p.pid, p.command);
+    }
+    std::fprintf(stderr,
+                 "testscope: execution %s left %zu process%s running outside its process group, killed: %s\n",
+                 record.name.c_str(), record.left_running.size(), record.left_running.size() == 1 ? "" : "es",
+                 list.c_str());
   }
 
   void kill_overdue() {

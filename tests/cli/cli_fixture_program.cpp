@@ -58,8 +58,20 @@ TEST(Cli, Hangs) {
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
+// A child that leaves the program's process group and session (as a daemon or a server
+// started with setsid does) and waits forever.
+pid_t start_daemon() {
+  const pid_t child = fork();
+  if (child == 0) {
+    setsid();
+    for (;;) pause();
+  }
+  return child;
+}
+
 // Passes in execution 1 (TESTSCOPE_ARTIFACTS ends in runs/1), then hangs as Cli.Hangs does:
-// a run whose first execution finished and whose second hangs, for killing testscope.
+// a run whose first execution finished and whose second hangs, for killing testscope. The
+// hanging one starts a child in its group and a daemon outside it.
 TEST(Cli, HangsAfterTheFirstExecution) {
   const char* dir = std::getenv("TESTSCOPE_ARTIFACTS");
   ASSERT_NE(dir, nullptr);
@@ -68,11 +80,22 @@ TEST(Cli, HangsAfterTheFirstExecution) {
   if (child == 0) {
     for (;;) pause();
   }
+  const pid_t daemon = start_daemon();
   if (const char* pid_file = std::getenv("CLI_FIXTURE_PID_FILE")) {
-    std::ofstream(std::string(pid_file) + ".tmp") << child << " " << getpid() << "\n";
+    std::ofstream(std::string(pid_file) + ".tmp") << child << " " << getpid() << " " << daemon << "\n";
     std::rename((std::string(pid_file) + ".tmp").c_str(), pid_file);
   }
   for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
+// Passes, leaving a daemon running outside its process group; appends the daemon's pid to
+// CLI_FIXTURE_PID_FILE.
+TEST(Cli, LeavesADaemonRunning) {
+  const pid_t daemon = start_daemon();
+  ASSERT_GT(daemon, 0);
+  if (const char* pid_file = std::getenv("CLI_FIXTURE_PID_FILE")) {
+    std::ofstream(pid_file, std::ios::app) << daemon << "\n";
+  }
 }
 
 // Fails on every second repetition of the program (--gtest_repeat): 1 pass, 2 fail, ...

@@ -127,6 +127,16 @@ class CliTest : public ::testing::Test {
 
   json read_json(const std::string& relative) { return json::parse(slurp(dir_ / relative)); }
 
+  // Waits up to 10 s for `condition`.
+  template <typename Condition>
+  static bool eventually(Condition condition) {
+    for (int i = 0; i < 1000; ++i) {
+      if (condition()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
   static bool gone(pid_t pid) {  // waits up to 5 s for a process to disappear (reaped by init)
     for (int i = 0; i < 500; ++i) {
       if (kill(pid, 0) != 0 && errno == ESRCH) return true;

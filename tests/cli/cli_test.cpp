@@ -68,10 +68,17 @@ TEST_F(CliTest, ShuffleRecordsAndPassesASeedPerExecution) {
 
 TEST_F(CliTest, InterruptKillsRunningGroupsAndStillReports) {
   const std::string pid_file = (dir() / "grandchild.pid").string();
-  const Result r = testscope({"run", "-n", "5", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Hangs"},
-                             {"CLI_FIXTURE_PID_FILE=" + pid_file}, std::chrono::milliseconds(1000));
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t run = start_testscope({"run", "-n", "5", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Hangs"},
+                                    {"CLI_FIXTURE_PID_FILE=" + pid_file}, "");
+  ASSERT_GT(run, 0);
+  // Once the first execution hangs (not after a fixed time: a loaded machine or a sanitizer
+  // build may not have reached the run loop within one second).
+  ASSERT_TRUE(eventually([&] { return fs::exists(pid_file); }));
+  ASSERT_EQ(kill(run, SIGINT), 0);
+  const Result r = wait_testscope(run, "");
   EXPECT_EQ(r.exit_code, 130) << r.err;
-  EXPECT_LT(r.seconds, 10);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 10);
   EXPECT_TRUE(read_json("testscope-out/testscope-run.json")["interrupted"].get<bool>());
   // No execution finished, so there are no verdicts to give: said so, and none written
   // (out_folder_test.cpp has the runs whose executions did finish, and a previous OUT kept).

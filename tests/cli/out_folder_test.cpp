@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <system_error>
+#include <vector>
 
 #include "cli_harness.hpp"
 
@@ -21,16 +22,6 @@ std::map<std::string, std::string> files_under(const fs::path& root) {
     if (entry.is_regular_file()) files[fs::relative(entry.path(), root).string()] = slurp(entry.path());
   }
   return files;
-}
-
-// Waits up to 10 s for `condition`.
-template <typename Condition>
-bool eventually(Condition condition) {
-  for (int i = 0; i < 1000; ++i) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
 }
 
 class OutFolderTest : public CliTest {
@@ -146,14 +137,17 @@ TEST_F(OutFolderTest, AfterSigkillOfTestscopeNothingOutlivesItAndWhatFinishedIsR
   }));
   pid_t grandchild = 0;
   pid_t program = 0;
-  std::ifstream(pid_file) >> grandchild >> program;
+  pid_t daemon = 0;
+  std::ifstream(pid_file) >> grandchild >> program >> daemon;
   ASSERT_GT(grandchild, 0);
   ASSERT_GT(program, 0);
+  ASSERT_GT(daemon, 0);
 
   ASSERT_EQ(kill(run, SIGKILL), 0);
   wait_testscope(run, "run.");
   EXPECT_TRUE(gone(program)) << "execution 2's program outlived testscope";
   EXPECT_TRUE(gone(grandchild)) << "what execution 2 started outlived testscope";
+  EXPECT_TRUE(gone(daemon)) << "the daemon execution 2 started outside its group outlived testscope";
 
   const json manifest = read_json("out/testscope-run.json");
   EXPECT_EQ(manifest["interrupted"], true);
@@ -168,6 +162,34 @@ TEST_F(OutFolderTest, AfterSigkillOfTestscopeNothingOutlivesItAndWhatFinishedIsR
       testscope({"run", "-n", "1", "--out", "out", "--", CLI_FIXTURE_PROGRAM, "--gtest_filter=Cli.Passes"});
   EXPECT_EQ(next.exit_code, 0) << next.err;
   EXPECT_FALSE(fs::exists(dir() / "out/runs/2"));
+}
+
+// A process an execution leaves running outside its group (a daemon) is killed when the
+// execution ends, said on stderr and recorded in testscope-run.json, so it cannot disturb the
+// next executions (a port held, a file written late).
+TEST_F(OutFolderTest, WhatAnExecutionLeavesRunningOutsideItsGroupIsKilledAndRecorded) {
+  const fs::path pid_file = dir() / "daemons.pid";
+  const Result r = testscope({"run", "-n", "2", "--out", "out", "--", CLI_FIXTURE_PROGRAM,
+                              "--gtest_filter=Cli.LeavesADaemonRunning"},
+                             {"CLI_FIXTURE_PID_FILE=" + pid_file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<pid_t> daemons;
+  std::ifstream in(pid_file);
+  for (pid_t pid = 0; in >> pid;) daemons.push_back(pid);
+  ASSERT_EQ(daemons.size(), 2U);
+  const json manifest = read_json("out/testscope-run.json");
+  for (std::size_t i = 0; i < daemons.size(); ++i) {
+    EXPECT_TRUE(gone(daemons[i])) << "execution " << i + 1 << "'s daemon outlived it";
+    const json& left = manifest["executions"][i]["left_running"];
+    ASSERT_EQ(left.size(), 1U) << manifest.dump();
+    EXPECT_EQ(left[0]["pid"], daemons[i]);
+    EXPECT_EQ(left[0]["command"], fs::path(CLI_FIXTURE_PROGRAM).filename().string().substr(0, 15));
+    EXPECT_NE(r.err.find("testscope: execution " + std::to_string(i + 1) +
+                         " left 1 process running outside its process group, killed: " +
+                         std::to_string(daemons[i]) + " ("),
+              std::string::npos)
+        << r.err;
+  }
 }
 
 TEST_F(OutFolderTest, NoFinishedExecutionIsAnInputErrorForReportCheckAndMerge) {

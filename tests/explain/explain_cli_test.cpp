@@ -1,5 +1,6 @@
 // testscope explain on real runs (docs/explain.md): the promo example's race is named with
 // its counts, a test that fails at random gets no separating order, and bad input exits 2.
+#include <algorithm>
 #include <cstdlib>
 #include <regex>
 
@@ -38,7 +39,11 @@ TEST_F(ExplainCli, PromoNamesTheReadBeforeTheWrite) {
   const json& top = test["explanations"].at(0);
   EXPECT_EQ(top["kind"], "order");
   EXPECT_EQ(top["failing"]["holds"], top["failing"]["of"]);
-  EXPECT_EQ(top["passing"]["holds"], 0);
+  // In (nearly) no passing execution: with SQLite's locks the read can begin before the write
+  // ended and still wait for it; a sanitizer build's timing once let one passing execution do so.
+  EXPECT_LE(top["passing"]["holds"].get<int>(), std::max(1, top["passing"]["of"].get<int>() / 10))
+      << top.dump();
+  EXPECT_TRUE(top["significant"].get<bool>());
   ASSERT_EQ(top["operations"].size(), 2U);
   EXPECT_EQ(top["operations"][0]["span"], "db.get_promo");
   EXPECT_NE(top["operations"][0]["thread"], top["operations"][1]["thread"]);
@@ -101,7 +106,8 @@ TEST_F(ExplainCli, CoinFlipHasNoSeparatingOrder) {
 // Where the user already looks (the report's table, verdicts JSON, the GitHub step summary), the
 // top explanation comes with the orders timing cannot tell from it: edges in one step of a task.
 TEST_F(ExplainCli, ReportsListWhatTimingCannotTellApart) {
-  ASSERT_EQ(std::system((std::string(MAKE_EXPLAIN_TREES) + " " + (dir() / "trees").string() + " >/dev/null").c_str()),
+  ASSERT_EQ(std::system(
+                (std::string(MAKE_EXPLAIN_TREES) + " " + (dir() / "trees").string() + " >/dev/null").c_str()),
             0);
   const std::string tree = (dir() / "trees" / "step").string();
   const auto table = testscope({"report", tree}, {"GITHUB_STEP_SUMMARY=" + (dir() / "summary.md").string()});
