@@ -120,6 +120,7 @@ OrphanGuard::OrphanGuard() noexcept {
   }
   std::snprintf(run_token_prefix.data(), run_token_prefix.size(), "%s%016llx.", kTokenVariable,
                 static_cast<unsigned long long>(token));
+  token_ = run_token_prefix;
   std::array<int, 2> ends{};
   if (pipe2(ends.data(), O_CLOEXEC) != 0) return;
   const pid_t pid = fork();
@@ -144,9 +145,7 @@ OrphanGuard::~OrphanGuard() {
   }
 }
 
-std::string OrphanGuard::mark(const std::string& execution) const {
-  return run_token_prefix.data() + execution;
-}
+std::string OrphanGuard::mark(const std::string& execution) const { return token_.data() + execution; }
 
 std::vector<analysis::LeftProcess> OrphanGuard::kill_left_running(const std::string& execution,
                                                                   pid_t pgid) const {

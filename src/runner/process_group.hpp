@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,8 @@ class OrphanGuard {
  private:
   void send(pid_t message) const noexcept;
 
-  int pipe_ = -1;  // the write end, close-on-exec: no execution may hold it open
+  std::array<char, 64> token_{};  // "TESTSCOPE_RUN_TOKEN=<16 hex digits>.", NUL-terminated
+  int pipe_ = -1;                 // the write end, close-on-exec: no execution may hold it open
   pid_t watchdog_ = -1;
 };
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 // Hand-written on purpose: opendir/readdir and std::filesystem allocate, and the watchdog that
@@ -13,47 +14,66 @@
 namespace testscope::runner {
 namespace {
 
-// "/proc/<pid>/<file>" into `out` (room for 64 bytes).
-void proc_path(char* out, pid_t pid, const char* file) {
-  char digits[16];
-  int n = 0;
-  for (auto v = static_cast<unsigned long>(pid); n == 0 || v > 0; v /= 10)
-    digits[n++] = static_cast<char>('0' + v % 10);
-  std::memcpy(out, "/proc/", 6);
-  std::size_t at = 6;
-  while (n > 0) out[at++] = digits[--n];
-  out[at++] = '/';
-  const std::size_t len = std::strlen(file);
-  std::memcpy(out + at, file, len + 1);
+using Path = std::array<char, 64>;
+
+// "/proc/<pid>/<file>".
+Path proc_path(pid_t pid, const char* file) {
+  std::array<char, 16> digits{};
+  std::size_t n = 0;
+  auto value = static_cast<unsigned long>(pid);
+  do {
+    digits.at(n++) = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0 && n < digits.size());
+  Path out{};
+  std::size_t at = 0;
+  for (const char c : {'/', 'p', 'r', 'o', 'c', '/'}) out.at(at++) = c;
+  while (n > 0) out.at(at++) = digits.at(--n);
+  out.at(at++) = '/';
+  for (const char* c = file; *c != '\0' && at + 1 < out.size(); ++c) out.at(at++) = *c;
+  return out;  // zero-filled: NUL-terminated
 }
 
-// Whether the NUL-separated entries of /proc/<pid>/environ hold `entry` (or, with `prefix`, an
-// entry starting with it). Read a block at a time; an entry may span two blocks.
-bool environment_has(pid_t pid, const char* entry, std::size_t length, bool prefix) {
-  char path[64];
-  proc_path(path, pid, "environ");
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+// Compares the entries of an environment, a byte at a time as they are read: an entry may
+// span two reads.
+class EntryMatcher {
+ public:
+  EntryMatcher(const char* entry, std::size_t length, bool prefix)
+      : entry_(entry), length_(length), prefix_(prefix) {}
+
+  // Feeds one byte; true when it ended an entry that matches.
+  bool feed(char c) {
+    if (c == '\0') {
+      const bool found = matching_ && pos_ >= length_ && (prefix_ || pos_ == length_);
+      pos_ = 0;
+      matching_ = true;
+      return found;
+    }
+    if (matching_ && (pos_ < length_ ? c != entry_[pos_] : !prefix_)) matching_ = false;
+    ++pos_;
+    return false;
+  }
+
+ private:
+  const char* entry_;
+  std::size_t length_;
+  bool prefix_;
+  std::size_t pos_ = 0;   // bytes of the current entry seen
+  bool matching_ = true;  // the current entry agrees with `entry_` so far
+};
+
+// Whether /proc/<pid>/environ holds the entry `matcher` looks for.
+bool environment_has(pid_t pid, EntryMatcher matcher) {
+  const Path path = proc_path(pid, "environ");
+  const int fd = open(path.data(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;  // gone, or another user's
-  char block[4096];
-  std::size_t pos = 0;   // bytes of the current entry seen
-  bool matching = true;  // the current entry agrees with `entry` so far
+  std::array<char, 4096> block{};
   bool found = false;
   while (!found) {
-    const ssize_t n = read(fd, block, sizeof block);
+    const ssize_t n = read(fd, block.data(), block.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    for (ssize_t i = 0; i < n && !found; ++i) {
-      const char c = block[i];
-      if (c == '\0') {
-        found = matching && pos >= length && (prefix || pos == length);
-        pos = 0;
-        matching = true;
-        continue;
-      }
-      if (matching && pos < length && c != entry[pos]) matching = false;
-      if (matching && pos >= length && !prefix) matching = false;
-      ++pos;
-    }
+    for (std::size_t i = 0; i < static_cast<std::size_t>(n) && !found; ++i) found = matcher.feed(block.at(i));
   }
   close(fd);
   return found;
@@ -62,39 +82,44 @@ bool environment_has(pid_t pid, const char* entry, std::size_t length, bool pref
 // The process group and command of `pid` from /proc/<pid>/stat: "pid (comm) state ppid pgrp ...".
 // The command may hold spaces and parentheses: it ends at the last ')'.
 bool read_stat(pid_t pid, FoundProcess& out) {
-  char path[64];
-  proc_path(path, pid, "stat");
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  const Path path = proc_path(pid, "stat");
+  const int fd = open(path.data(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  char text[512];
+  std::array<char, 512> text{};
   ssize_t n = 0;
-  while ((n = read(fd, text, sizeof text - 1)) < 0 && errno == EINTR) {
+  while ((n = read(fd, text.data(), text.size() - 1)) < 0 && errno == EINTR) {
   }
   close(fd);
   if (n <= 0) return false;
-  text[n] = '\0';
-  const char* open_paren = std::strchr(text, '(');
-  const char* close_paren = std::strrchr(text, ')');
+  const char* open_paren = std::strchr(text.data(), '(');
+  const char* close_paren = std::strrchr(text.data(), ')');
   if (open_paren == nullptr || close_paren == nullptr || close_paren < open_paren) return false;
-  const auto command = static_cast<std::size_t>(close_paren - open_paren - 1);
-  const std::size_t kept = command < out.command.size() - 1 ? command : out.command.size() - 1;
+  const auto length = static_cast<std::size_t>(close_paren - open_paren - 1);
+  const std::size_t kept = length < out.command.size() - 1 ? length : out.command.size() - 1;
   std::memcpy(out.command.data(), open_paren + 1, kept);
-  out.command[kept] = '\0';
-  // After ") ": the state, then ppid, then pgrp.
+  out.command.at(kept) = '\0';
+  // After ") ": the state, the ppid, then the pgrp.
   const char* at = close_paren + 1;
-  int field = 0;
-  while (*at != '\0' && field < 3) {
+  for (int field = 0; field < 2; ++field) {
     while (*at == ' ') ++at;
-    if (field == 2) {
-      long value = 0;
-      while (*at >= '0' && *at <= '9') value = value * 10 + (*at++ - '0');
-      out.pgid = static_cast<pid_t>(value);
-      return true;
-    }
     while (*at != '\0' && *at != ' ') ++at;
-    ++field;
   }
-  return false;
+  while (*at == ' ') ++at;
+  if (*at < '0' || *at > '9') return false;
+  long group = 0;
+  for (; *at >= '0' && *at <= '9'; ++at) group = group * 10 + (*at - '0');
+  out.pgid = static_cast<pid_t>(group);
+  return true;
+}
+
+// The pid a /proc entry names, or 0 when it is not all digits.
+pid_t pid_of(const char* name) {
+  pid_t pid = 0;
+  for (const char* c = name; *c != '\0'; ++c) {
+    if (*c < '0' || *c > '9') return 0;
+    pid = pid * 10 + (*c - '0');
+  }
+  return pid;
 }
 
 }  // namespace
@@ -106,25 +131,19 @@ std::size_t find_processes_with_env(const char* entry, bool prefix, FoundProcess
   const pid_t self = getpid();
   const std::size_t length = std::strlen(entry);
   std::size_t count = 0;
-  alignas(8) char records[8192];
+  alignas(dirent64) std::array<char, 8192> records{};
   ssize_t n = 0;
-  while ((n = getdents64(proc, records, sizeof records)) > 0) {
-    for (ssize_t at = 0; at < n;) {
+  while ((n = getdents64(proc, records.data(), records.size())) > 0) {
+    for (std::size_t at = 0; at < static_cast<std::size_t>(n);) {
       dirent64 record{};
-      std::memcpy(&record, records + at, offsetof(dirent64, d_name));
-      const char* name = records + at + offsetof(dirent64, d_name);
+      std::memcpy(&record, records.data() + at, offsetof(dirent64, d_name));
+      const pid_t pid = pid_of(records.data() + at + offsetof(dirent64, d_name));
       at += record.d_reclen;
-      pid_t pid = 0;
-      bool digits = *name != '\0';
-      for (const char* c = name; *c != '\0'; ++c) {
-        if (*c < '0' || *c > '9') digits = false;
-        if (digits) pid = pid * 10 + (*c - '0');
-      }
-      if (!digits || pid == self || !environment_has(pid, entry, length, prefix)) continue;
+      if (pid <= 0 || pid == self || !environment_has(pid, EntryMatcher(entry, length, prefix))) continue;
       FoundProcess process;
       process.pid = pid;
-      if (!read_stat(pid, process)) continue;  // it ended meanwhile
-      if (count < capacity) found[count] = process;
+      if (!read_stat(pid, process)) continue;        // it ended meanwhile
+      if (count < capacity) found[count] = process;  // NOLINT(*-pointer-arithmetic): the caller's array
       ++count;
     }
   }

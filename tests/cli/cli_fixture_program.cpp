@@ -59,13 +59,14 @@ TEST(Cli, Hangs) {
 }
 
 // A child that leaves the program's process group and session (as a daemon or a server
-// started with setsid does) and waits forever.
+// started with setsid does) and waits forever. Returns once it has left.
 pid_t start_daemon() {
   const pid_t child = fork();
   if (child == 0) {
     setsid();
     for (;;) pause();
   }
+  while (child > 0 && getpgid(child) == getpgid(0)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return child;
 }
 
