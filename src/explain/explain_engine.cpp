@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "explain/alignment.hpp"
 #include "explain/candidates.hpp"
 #include "explain/fisher.hpp"
+#include "explain/phrasing.hpp"
 
 namespace testscope::explain {
 namespace {
@@ -44,23 +46,6 @@ int tarone_count(std::vector<double> best_log10_p, double alpha) {
     while (count > 0 && best_log10_p[count - 1] > limit) --count;
     if (count <= m) return static_cast<int>(m);
   }
-}
-
-const char* ordinal(int n) {
-  static constexpr std::array<const char*, 6> kWords{"first", "second", "third", "fourth", "fifth", "sixth"};
-  return n >= 0 && n < static_cast<int>(kWords.size()) ? kWords[static_cast<std::size_t>(n)] : nullptr;
-}
-
-std::string ordinal_text(int n) {
-  if (const char* word = ordinal(n)) return word;
-  return fmt::format("#{}", n + 1);
-}
-
-std::string duration_text(std::int64_t ns) {
-  if (ns >= 1'000'000'000) return fmt::format("{:.2f} s", static_cast<double>(ns) / 1e9);
-  if (ns >= 1'000'000) return fmt::format("{:.2f} ms", static_cast<double>(ns) / 1e6);
-  if (ns >= 1'000) return fmt::format("{:.1f} us", static_cast<double>(ns) / 1e3);
-  return fmt::format("{} ns", ns);
 }
 
 std::string hex_id(std::uint64_t id) { return fmt::format("{:016x}", id); }
@@ -102,7 +87,7 @@ class Explainer {
     out.threshold_log10_p = std::log10(options_.alpha) - std::log10(static_cast<double>(out.candidates));
     threshold_ = out.threshold_log10_p;
     if (fisher_best_log10_p(out.failing, out.passing) > out.threshold_log10_p) return too_few(std::move(out));
-    index_operations();
+    phrasing_.emplace(alignment_, pool_);
     rank(out);
     return out;
   }
@@ -288,7 +273,7 @@ class Explainer {
       }
       out.explanations.push_back(describe(reps[i], true));
     }
-    out.roles = role_legend();
+    out.roles = phrasing_->role_legend();
   }
 
   void nothing_separates(TestExplanation& out) {
@@ -309,7 +294,7 @@ class Explainer {
       const double s = separation(closest->tally);
       Ranked r{static_cast<std::size_t>(closest - raw_.begin()), s < 0, std::fabs(s), 0, 0, {}};
       out.explanations.push_back(describe(r, false));
-      out.roles = role_legend();
+      out.roles = phrasing_->role_legend();
     }
   }
 
@@ -341,144 +326,11 @@ class Explainer {
 
   // ---- describing
 
-  void index_operations() {
-    for (std::uint32_t op = 0; op < alignment_.operations.size(); ++op) {
-      const Operation& o = alignment_.operations[op];
-      by_key_[key_of(o.identity, o.path, o.occurrence)] = op;
-      auto& paths = paths_by_name_[(static_cast<std::uint64_t>(o.identity) << 32U) | o.name];
-      if (std::find(paths.begin(), paths.end(), o.path) == paths.end()) paths.push_back(o.path);
-      int& most = most_occurrences_[(static_cast<std::uint64_t>(o.identity) << 32U) | o.path];
-      most = std::max(most, o.occurrence);
-    }
-  }
-
-  static std::uint64_t key_of(int identity, std::uint32_t path, int occurrence) {
-    return (static_cast<std::uint64_t>(identity) << 44U) | (static_cast<std::uint64_t>(path) << 20U) |
-           static_cast<std::uint64_t>(occurrence);
-  }
-
-  // "user": the common start of the shape's thread names, cut at a separator.
-  std::string shape_stem(const ThreadShape& shape) const {
-    if (shape.thread_names.empty()) return "thread";
-    std::string prefix = pool_.text(shape.thread_names.front());
-    for (const StringId name : shape.thread_names) {
-      const std::string& text = pool_.text(name);
-      std::size_t i = 0;
-      while (i < prefix.size() && i < text.size() && prefix[i] == text[i]) ++i;
-      prefix.resize(i);
-    }
-    auto separator = [](char c) {
-      return c == '-' || c == '_' || c == '.' || c == ' ' || c == '/' || c == ':';
-    };
-    const bool whole_token =
-        std::all_of(shape.thread_names.begin(), shape.thread_names.end(), [&](StringId name) {
-          const std::string& text = pool_.text(name);
-          return text.size() == prefix.size() || (!prefix.empty() && separator(prefix.back())) ||
-                 separator(text[prefix.size()]);
-        });
-    if (!whole_token) {
-      const auto cut = std::find_if(prefix.rbegin(), prefix.rend(), separator);
-      prefix.resize(cut == prefix.rend() ? 0 : static_cast<std::size_t>(prefix.rend() - cut));
-    }
-    while (!prefix.empty() && separator(prefix.back())) prefix.pop_back();
-    return prefix.empty() ? "thread" : prefix;
-  }
-
-  std::string identity_text(int identity) {
-    const ThreadIdentity& id = alignment_.identities[static_cast<std::size_t>(identity)];
-    if (!id.by_role) return pool_.text(id.name);
-    used_roles_.insert(identity);
-    const ThreadShape& shape = alignment_.shapes[static_cast<std::size_t>(id.shape)];
-    if (shape.max_threads < 2) return "the thread running " + pool_.text(shape.role_span);
-    return "the " + ordinal_text(id.rank) + " " + shape_stem(shape);
-  }
-
-  std::string operation_text(std::uint32_t op) {
-    const Operation& o = alignment_.operations[op];
-    std::string text = identity_text(o.identity) + "'s ";
-    const int most = most_occurrences_[(static_cast<std::uint64_t>(o.identity) << 32U) | o.path];
-    if (most > 0) text += ordinal_text(o.occurrence) + " ";
-    const auto& paths = paths_by_name_[(static_cast<std::uint64_t>(o.identity) << 32U) | o.name];
-    text += paths.size() > 1 ? alignment_.path_text(o.path, pool_) : pool_.text(o.name);
-    return text;
-  }
-
-  std::vector<std::string> role_legend() {
-    std::vector<std::string> lines;
-    for (const int identity : used_roles_) {
-      const ThreadIdentity& id = alignment_.identities[static_cast<std::size_t>(identity)];
-      const ThreadShape& shape = alignment_.shapes[static_cast<std::size_t>(id.shape)];
-      std::string names;
-      for (std::size_t i = 0; i < shape.thread_names.size() && i < 6; ++i) {
-        names += (i == 0 ? "" : ", ") + pool_.text(shape.thread_names[i]);
-      }
-      if (shape.thread_names.size() > 6) names += fmt::format(" and {} more", shape.thread_names.size() - 6);
-      if (names.empty()) names = "unnamed threads";
-      lines.push_back(fmt::format("{}: of the threads {} (same spans), the {} to begin {}",
-                                  identity_text(identity), names, ordinal_text(id.rank),
-                                  pool_.text(shape.role_span)));
-    }
-    return lines;
-  }
-
-  std::string value_text(StringId value) const {
-    return value == kAbsentValue ? "(none)" : pool_.text(value);
-  }
-
-  std::string statement(const RawCandidate& c, bool negated) {
-    auto verb = [](Edge edge) { return edge == Edge::kBegin ? "began" : "ended"; };
-    switch (c.kind) {
-      case CandidateKind::kOrder:
-        if (!negated) {
-          return fmt::format("{} {} before {} {}", operation_text(c.a), verb(c.edge_a), operation_text(c.b),
-                             verb(c.edge_b));
-        }
-        return fmt::format("{} {} before {} {}", operation_text(c.b), verb(c.edge_b), operation_text(c.a),
-                           verb(c.edge_a));
-      case CandidateKind::kOverlap:
-        return fmt::format("{} and {} {}", operation_text(c.a), operation_text(c.b),
-                           negated ? "did not overlap" : "overlapped");
-      case CandidateKind::kPresence:
-        return fmt::format("{} {}", operation_text(c.a), negated ? "did not run" : "ran");
-      case CandidateKind::kError:
-        return fmt::format("{} ended {} an error", operation_text(c.a), negated ? "without" : "with");
-      case CandidateKind::kDuration:
-        return fmt::format("{} took {} {} (its own time, injected waits excluded)", operation_text(c.a),
-                           negated ? "at most" : "longer than", duration_text(c.threshold));
-      default:
-        return value_statement(c, negated);
-    }
-  }
-
-  // Attributes, event fields and metrics: "A had k=v".
-  std::string value_statement(const RawCandidate& c, bool negated) {
-    if (c.kind == CandidateKind::kMetric) {
-      if (c.value == kAbsentValue) {
-        return fmt::format("metric {} {}", pool_.text(c.key), negated ? "changed" : "did not change");
-      }
-      return fmt::format("metric {} {} by {}", pool_.text(c.key), negated ? "did not change" : "changed",
-                         pool_.text(c.value));
-    }
-    if (c.kind == CandidateKind::kEvent) {
-      if (c.field == kNoString) {
-        return fmt::format("{} {} event {}", operation_text(c.a), negated ? "did not record" : "recorded",
-                           pool_.text(c.key));
-      }
-      return fmt::format("{}'s event {} {} {}={}", operation_text(c.a), pool_.text(c.key),
-                         negated ? "did not have" : "had", pool_.text(c.field), value_text(c.value));
-    }
-    if (c.value == kAbsentValue) {
-      return fmt::format("{} {} {}", operation_text(c.a), negated ? "had" : "had no", pool_.text(c.key));
-    }
-    return fmt::format("{} {} {}={}", operation_text(c.a), negated ? "did not have" : "had",
-                       pool_.text(c.key), pool_.text(c.value));
-  }
-
   OperationRef operation_ref(std::uint32_t op, Edge edge, bool with_edge, std::int32_t failing_e,
                              std::int32_t passing_e) {
     const Operation& o = alignment_.operations[op];
     OperationRef ref;
-    ref.thread = identity_text(o.identity);
+    ref.thread = phrasing_->identity_text(o.identity);
     ref.span = pool_.text(o.name);
     ref.path = alignment_.path_text(o.path, pool_);
     ref.occurrence = o.occurrence;
@@ -502,7 +354,7 @@ class Explainer {
     const RawCandidate& c = raw_[r.raw];
     Candidate out;
     out.kind = c.kind;
-    out.statement = statement(c, r.negated);
+    out.statement = phrasing_->statement(c, r.negated);
     const Tally& t = c.tally;
     out.failing_total = t.failing_total;
     out.passing_total = t.passing_total;
@@ -624,9 +476,9 @@ class Explainer {
                       c.tally.passing_holds, c.tally.passing_total);
       if (c.kind == CandidateKind::kAttribute && c.value != kAbsentValue && same_value_in_failing(c, other)) {
         lines.push_back(fmt::format("both {} had {}={} ({}'s: {})", pool_.text(o.name), pool_.text(c.key),
-                                    pool_.text(c.value), identity_text(o.identity), counts));
+                                    pool_.text(c.value), phrasing_->identity_text(o.identity), counts));
       } else {
-        lines.push_back(fmt::format("{} ({})", statement(c, false), counts));
+        lines.push_back(fmt::format("{} ({})", phrasing_->statement(c, false), counts));
       }
     }
     return lines;
@@ -636,13 +488,13 @@ class Explainer {
   // execution.
   bool same_value_in_failing(const RawCandidate& c, int identity) {
     const Operation& o = alignment_.operations[c.a];
-    const auto it = by_key_.find(key_of(identity, o.path, o.occurrence));
-    if (it == by_key_.end()) return false;
+    const std::int64_t other = phrasing_->operation(identity, o.path, o.occurrence);
+    if (other < 0) return false;
     int seen = 0;
     for (std::size_t e = 0; e < traces_.size(); ++e) {
       if (failing_[e] == 0) continue;
       const std::int32_t mine = alignment_.span(c.a, e);
-      const std::int32_t theirs = alignment_.span(it->second, e);
+      const std::int32_t theirs = alignment_.span(static_cast<std::size_t>(other), e);
       if (mine < 0 || theirs < 0 || attribute(e, mine, c.key) != c.value) continue;
       if (attribute(e, theirs, c.key) != c.value) return false;
       ++seen;
@@ -669,10 +521,7 @@ class Explainer {
   Evidence evidence_;
   std::vector<RawCandidate> raw_;
   double threshold_ = 0;
-  std::unordered_map<std::uint64_t, std::uint32_t> by_key_;
-  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> paths_by_name_;
-  std::unordered_map<std::uint64_t, int> most_occurrences_;
-  std::set<int> used_roles_;
+  std::optional<Phrasing> phrasing_;  // once the executions are aligned
 };
 
 }  // namespace
