@@ -54,6 +54,9 @@ struct VerdictExplanation {
   // Statements timing cannot tell from `statement` (edges in one step of a task): the code
   // decides which of them is the cause. Usually empty for threads.
   std::vector<std::string> equally;
+  // When the statement alone also holds in some passing executions: the order that tells the
+  // failing from the passing where it holds, with its counts there. Usually empty.
+  std::string refined_by;
   std::string failing_example, passing_example;  // test folders relative to the root
   // The spans to mark in those executions: span id (16 hex digits) and a label ("1: begin").
   std::vector<std::pair<std::string, std::string>> failing_marks, passing_marks;

@@ -47,12 +47,14 @@ std::string verdicts_json(const Verdicts& verdicts) {
         {"failing", failing}};
     if (v.explanation) {  // only when explained: files of runs without explain stay as they were
       const VerdictExplanation& x = *v.explanation;
-      test["explanation"] = {{"status", x.status},
-                             {"statement", x.statement},
-                             {"counts", x.counts},
-                             {"equally", x.equally},
-                             {"failing_example", x.failing_example},
-                             {"passing_example", x.passing_example}};
+      test["explanation"] = {
+          {"status", x.status},
+          {"statement", x.statement},
+          {"counts", x.counts},
+          {"equally", x.equally},
+          {"refined_by", x.refined_by.empty() ? ordered_json() : ordered_json(x.refined_by)},
+          {"failing_example", x.failing_example},
+          {"passing_example", x.passing_example}};
     }
     tests.push_back(std::move(test));
   }

@@ -67,6 +67,7 @@ void attach_explanations(const analysis::ArtifactTree& tree, analysis::Verdicts&
       x.statement = top.statement;
       x.counts = counts(top);
       for (const explain::Candidate& e : top.equally) x.equally.push_back(e.statement);
+      for (const explain::Candidate& r : top.refined_by) x.refined_by = r.statement + " (" + counts(r) + ")";
       x.failing_example = t.failing_example;
       x.passing_example = t.passing_example;
       x.failing_marks = marks(top, true);

@@ -427,6 +427,41 @@ std::int64_t edge_time(const SpanRecord& s, Edge edge) { return edge == Edge::kB
 
 }  // namespace
 
+int order_value(const Evidence& evidence, const RawCandidate& order, std::size_t e) {
+  const std::int32_t a = evidence.alignment->span(order.a, e);
+  const std::int32_t b = evidence.alignment->span(order.b, e);
+  if (a < 0 || b < 0) return -1;
+  const ExecutionTrace& t = *(*evidence.traces)[e];
+  const SpanRecord& x = t.spans[static_cast<std::size_t>(a)];
+  const SpanRecord& y = t.spans[static_cast<std::size_t>(b)];
+  if (x.thread == y.thread) return -1;
+  const std::int64_t tx = order.edge_a == Edge::kBegin ? x.begin : x.end;
+  const std::int64_t ty = order.edge_b == Edge::kBegin ? y.begin : y.end;
+  return static_cast<int>(tx < ty);
+}
+
+std::vector<RawCandidate> recount_orders(const Evidence& evidence,
+                                         const std::vector<RawCandidate>& candidates,
+                                         const std::vector<char>& within) {
+  FisherCache fisher;
+  std::vector<RawCandidate> out;
+  for (const RawCandidate& c : candidates) {
+    if (c.kind != CandidateKind::kOrder) continue;
+    RawCandidate again = c;
+    again.tally = Tally{};
+    for (std::size_t e = 0; e < within.size(); ++e) {
+      if (within[e] != 0) again.tally.add(e, evidence.failing[e] != 0, order_value(evidence, c, e));
+    }
+    const Tally& t = again.tally;
+    if (constant(t) || t.failing_total == 0 || t.passing_total == 0) continue;
+    again.min_log10_p = fisher.best_log10_p(t);
+    again.log10_p = fisher.log10_p(t.failing_holds, t.passing_holds, t.failing_total - t.failing_holds,
+                                   t.passing_total - t.passing_holds);
+    out.push_back(again);
+  }
+  return out;
+}
+
 std::vector<RawCandidate> collect_candidates(const Evidence& evidence, double alpha, int sample_per_group) {
   return Collector(evidence, alpha).take(sample_per_group);
 }

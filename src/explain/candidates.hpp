@@ -72,6 +72,16 @@ struct Evidence {
 // `sample_per_group` executions per group choose the orders worth counting over all.
 std::vector<RawCandidate> collect_candidates(const Evidence& evidence, double alpha, int sample_per_group);
 
+// An order candidate in execution e: 1 holds, 0 does not, -1 cannot be told (an operation
+// absent, or both on one thread).
+int order_value(const Evidence& evidence, const RawCandidate& order, std::size_t e);
+
+// The orders among `candidates` counted again over the executions where `within[e]` is set
+// (tally, best and actual p over those only); those constant there are left out.
+std::vector<RawCandidate> recount_orders(const Evidence& evidence,
+                                         const std::vector<RawCandidate>& candidates,
+                                         const std::vector<char>& within);
+
 // The time at which a candidate is decided, in ns from the test's start, as a median over
 // the failing executions where it holds: for an order, the earlier of its two edges.
 std::int64_t decisive_time(const RawCandidate& candidate, const Evidence& evidence);

@@ -72,6 +72,11 @@ struct Candidate {
   // of the same thread on one side (edges in one step of an asyncio task, say). Timing cannot
   // tell which of them conflicts. At most three, earliest first; their own `equally` is empty.
   std::vector<Candidate> equally;
+  // The top order only: when it holds in every failing execution but also in some passing
+  // ones, the order that tells the failing from the passing among the executions where it
+  // holds (a race that needs two orders at once), its counts over those executions only. At
+  // most one.
+  std::vector<Candidate> refined_by;
 };
 
 // What explain found for one test. Plain data.

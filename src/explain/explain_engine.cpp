@@ -253,6 +253,7 @@ class Explainer {
     std::vector<std::size_t> used;
     Candidate first = describe(reps.front(), true);
     first.equally = equally(reps.front());
+    first.refined_by = refine(reps.front());
     first.support = support(reps.front(), used);
     out.failing_example = first.failing_example;
     out.passing_example = first.passing_example;
@@ -350,8 +351,10 @@ class Explainer {
     return ref;
   }
 
-  Candidate describe(const Ranked& r, bool significant) {
-    const RawCandidate& c = raw_[r.raw];
+  Candidate describe(const Ranked& r, bool significant) { return describe(raw_[r.raw], r, significant); }
+
+  // `c` as stated by `r` (its orientation, folds), with its examples.
+  Candidate describe(const RawCandidate& c, const Ranked& r, bool significant) {
     Candidate out;
     out.kind = c.kind;
     out.statement = phrasing_->statement(c, r.negated);
@@ -449,6 +452,52 @@ class Explainer {
       out.push_back(describe(Ranked{m, separation(raw_[m].tally) < 0, 0, 0, 0, {}}, true));
     }
     return out;
+  }
+
+  // When the top order holds in every failing execution but in some passing ones too (a race
+  // that needs two orders at once), the order that separates the failing executions from the
+  // passing ones among those where it holds: counted over those only, with its own correction.
+  std::vector<Candidate> refine(const Ranked& top) {
+    constexpr double kStrength = 0.5;
+    constexpr int kFewest = 3;  // passing executions to tell apart, fewer is not worth a claim
+    const RawCandidate& t = raw_[top.raw];
+    if (t.kind != CandidateKind::kOrder) return {};
+    const int failing_holds =
+        top.negated ? t.tally.failing_total - t.tally.failing_holds : t.tally.failing_holds;
+    const int passing_holds =
+        top.negated ? t.tally.passing_total - t.tally.passing_holds : t.tally.passing_holds;
+    if (failing_holds != t.tally.failing_total || passing_holds < kFewest) return {};
+    std::vector<char> within(traces_.size(), 0);
+    for (std::size_t e = 0; e < traces_.size(); ++e) {
+      const int v = order_value(evidence_, t, e);
+      within[e] = static_cast<char>(v >= 0 && (v == 1) != top.negated);
+    }
+    std::vector<RawCandidate> again = recount_orders(evidence_, raw_, within);
+    std::erase_if(again, [&](const RawCandidate& c) { return c.a == t.a && c.b == t.b; });
+    std::vector<double> best;
+    best.reserve(again.size());
+    for (const RawCandidate& c : again) best.push_back(c.min_log10_p);
+    const double threshold =
+        std::log10(options_.alpha) - std::log10(static_cast<double>(tarone_count(best, options_.alpha)));
+    const RawCandidate* chosen = nullptr;
+    Ranked stated;
+    for (const RawCandidate& c : again) {
+      const double s = separation(c.tally);
+      if (c.log10_p > threshold || std::fabs(s) < kStrength || c.tally.passing_total < kFewest) continue;
+      const Ranked r{0, s < 0, std::fabs(s), decisive_time(c, evidence_), 0, {}};
+      // The smallest p; then the deeper spans, the earlier moment, the weaker claim.
+      const bool better =
+          chosen == nullptr || c.log10_p < chosen->log10_p ||
+          (c.log10_p == chosen->log10_p &&
+           std::make_tuple(-depth(c), r.decisive, weakness_rank(c, r.negated)) <
+               std::make_tuple(-depth(*chosen), stated.decisive, weakness_rank(*chosen, stated.negated)));
+      if (better) {
+        chosen = &c;
+        stated = r;
+      }
+    }
+    if (chosen == nullptr) return {};
+    return {describe(*chosen, stated, true)};
   }
 
   // Values that go with the top order: attributes or events on the same threads that separate

@@ -65,6 +65,12 @@ void explained_text(std::string& out, const TestExplanation& t, double alpha, co
         "    the shared state is the cause:\n";
     for (const Candidate& c : top.equally) out += fmt::format("      {}\n", c.statement);
   }
+  for (const Candidate& c : top.refined_by) {
+    out += fmt::format(
+        "    It is not enough alone; among the executions where it holds, the failing ones also had:\n"
+        "      {}\n      {} (p = {})\n",
+        c.statement, counts_text(c), p_text(c.log10_p));
+  }
   for (const std::string& s : top.support) out += fmt::format("    {}\n", s);
   if (top.folded == 1) out += "    (1 more candidate holds in exactly the same executions)\n";
   if (top.folded > 1) {
@@ -110,6 +116,8 @@ ordered_json candidate_json(const Candidate& c) {
   for (const OperationRef& op : c.operations) operations.push_back(operation_json(op));
   ordered_json equally = ordered_json::array();
   for (const Candidate& e : c.equally) equally.push_back(candidate_json(e));
+  ordered_json refined_by = ordered_json::array();
+  for (const Candidate& r : c.refined_by) refined_by.push_back(candidate_json(r));
   const auto rounded = [](double x) { return std::round(x * 1000) / 1000; };
   return {{"kind", kind_name(c.kind)},
           {"statement", c.statement},
@@ -121,6 +129,7 @@ ordered_json candidate_json(const Candidate& c) {
           {"support", c.support},
           {"folded", c.folded},
           {"equally", equally},
+          {"refined_by", refined_by},
           {"failing_example", c.failing_example},
           {"passing_example", c.passing_example}};
 }

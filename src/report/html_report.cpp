@@ -279,7 +279,8 @@ json detail_json(const TestVerdict& v, const std::string& anchor, const analysis
   if (v.explanation) {
     out["explanation"] = {{"statement", v.explanation->statement},
                           {"counts", v.explanation->counts},
-                          {"equally", v.explanation->equally}};
+                          {"equally", v.explanation->equally},
+                          {"refined_by", v.explanation->refined_by}};
   }
   auto marks = [](const std::vector<std::pair<std::string, std::string>>& list) {
     json marked = json::array();

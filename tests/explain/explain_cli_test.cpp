@@ -128,6 +128,30 @@ TEST_F(ExplainCli, ReportsListWhatTimingCannotTellApart) {
   EXPECT_NE(explanation["equally"][1].get<std::string>().find("write_balance ended"), std::string::npos);
 }
 
+// A race that needs two orders at once: the report says the second one under the first.
+TEST_F(ExplainCli, ReportsGiveTheOrderThatRefinesTheExplanation) {
+  ASSERT_EQ(std::system(
+                (std::string(MAKE_EXPLAIN_TREES) + " " + (dir() / "trees").string() + " >/dev/null").c_str()),
+            0);
+  const std::string tree = (dir() / "trees" / "conjunction").string();
+  const auto table = testscope({"report", tree}, {"GITHUB_STEP_SUMMARY=" + (dir() / "summary.md").string()});
+  ASSERT_EQ(table.exit_code, 1) << table.err;
+  const std::regex refined(
+      "\n  where it holds, the failing executions also had: (reader's load began before updater's update "
+      "ended|updater's invalidate began before reader's fill ended) \\(in ([0-9]+) of \\2 "
+      "failing executions, 0 of [0-9]+ passing\\)\n");
+  EXPECT_TRUE(std::regex_search(table.out, refined)) << table.out;
+  EXPECT_NE(cli_test::slurp(dir() / "summary.md").find("where it holds, the failing executions also had: "),
+            std::string::npos);
+  const json explanation =
+      json::parse(testscope({"report", tree, "--format", "json"}).out)["tests"].at(0)["explanation"];
+  EXPECT_NE(explanation["refined_by"].get<std::string>().find(", 0 of "), std::string::npos)
+      << explanation.dump();
+  const json step =
+      json::parse(testscope({"report", (dir() / "trees" / "step").string(), "--format", "json"}).out);
+  EXPECT_TRUE(step["tests"].at(0)["explanation"]["refined_by"].is_null());
+}
+
 TEST_F(ExplainCli, BadInputExits2NamingIt) {
   const auto missing = testscope({"explain", "no-such-folder"});
   EXPECT_EQ(missing.exit_code, 2);

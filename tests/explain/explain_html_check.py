@@ -5,7 +5,8 @@
 the explanation and that the spans marked in the failing and passing swimlanes are exactly the
 two operations `testscope explain --format json` names, in those two executions, on the threads
 it names. Then, on the fixture tree of a race between two asyncio-like tasks (make_explain_trees.py
-step), that the orders timing cannot tell from the explanation are on the page under it.
+step), that the orders timing cannot tell from the explanation are on the page under it, and
+for a race of two orders at once (conjunction), the order that refines it.
 
   explain_html_check.py --testscope T --promo P --chromium C --work DIR"""
 import argparse
@@ -41,8 +42,21 @@ def timing_equal_problems(args, work):
     block = re.search(r'<p class="explanation">(.*?)</p>', text, re.S)
     if not block:
         return ["the step tree's page has no explanation"]
-    return [f"'or, the same by timing: {e['statement']}' is not under the explanation"
-            for e in top["equally"] if f"or, the same by timing: {e['statement']}" not in block.group(1)]
+    problems = [f"'or, the same by timing: {e['statement']}' is not under the explanation"
+                for e in top["equally"] if f"or, the same by timing: {e['statement']}" not in block.group(1)]
+    # A race of two orders at once: the refinement under the explanation.
+    page = work / "conjunction.html"
+    subprocess.run([args.testscope, "report", str(trees / "conjunction"), "--html", str(page)], check=False,
+                   capture_output=True)
+    explained = json.loads(subprocess.run([args.testscope, "explain", str(trees / "conjunction"), "--format",
+                                           "json"], check=True, capture_output=True, text=True).stdout)
+    refined = explained["tests"][0]["explanations"][0]["refined_by"]
+    text = html.unescape(re.sub(r"<br>", "\n", dump_dom(args.chromium, page)))
+    block = re.search(r'<p class="explanation">(.*?)</p>', text, re.S)
+    if len(refined) != 1 or not block or \
+            f"where it holds, the failing executions also had: {refined[0]['statement']}" not in block.group(1):
+        problems.append("the conjunction tree's refinement is not under its explanation")
+    return problems
 
 
 def main():

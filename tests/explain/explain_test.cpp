@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -108,6 +109,36 @@ TEST_F(ExplainTrees, EdgesInOneStepAreListedAsEqual) {
   // The spans around an operation (request and apply_promo around db.get_promo) say nothing more
   // than it does and are not listed.
   EXPECT_TRUE(top_of(explain("race")).equally.empty());
+}
+
+// A race that needs two orders at once: either alone holds in every failing execution and in
+// some passing ones; the top names one and its refinement the other, which tells the failing
+// from the passing among the executions where the first holds.
+TEST_F(ExplainTrees, TwoOrdersAtOnceAreTheTopAndItsRefinement) {
+  const ExplainResult result = explain("conjunction");
+  const Candidate& top = top_of(result);
+  ASSERT_EQ(result.tests.at(0).status, "explained");
+  ASSERT_EQ(top.operations.size(), 2U);
+  ASSERT_EQ(top.refined_by.size(), 1U) << format_text(result, "OUT");
+  const Candidate& refined = top.refined_by[0];
+  EXPECT_EQ(top.failing_holds, top.failing_total);
+  EXPECT_GT(top.passing_holds, 0);
+  EXPECT_EQ(refined.failing_holds, top.failing_holds);  // counted where the top holds
+  EXPECT_EQ(refined.passing_total, top.passing_holds);
+  EXPECT_EQ(refined.passing_holds, 0);
+  EXPECT_TRUE(refined.significant);
+  std::set<std::string> pairs;
+  for (const Candidate* c : {&top, &refined}) {
+    ASSERT_EQ(c->operations.size(), 2U);
+    std::string a = c->operations[0].span;
+    std::string b = c->operations[1].span;
+    if (b < a) std::swap(a, b);
+    pairs.insert(a + "/" + b);
+  }
+  EXPECT_EQ(pairs, (std::set<std::string>{"load/update", "fill/invalidate"}));
+  EXPECT_NE(format_text(result, "OUT").find("It is not enough alone"), std::string::npos);
+  // An order that separates alone needs no refinement.
+  EXPECT_TRUE(top_of(explain("race")).refined_by.empty());
 }
 
 TEST_F(ExplainTrees, CoinFlipHasNoSeparatingOrder) {
