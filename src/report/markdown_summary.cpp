@@ -68,8 +68,9 @@ std::string format_markdown(const Verdicts& verdicts, const std::string& root) {
     if (!v.explanation) continue;
     out += fmt::format("\n**{}**: {}", cell(detail::display_name(v)), cell(v.explanation->statement));
     if (!v.explanation->counts.empty()) out += fmt::format(" ({})", cell(v.explanation->counts));
-    for (const std::string& e : v.explanation->equally)
+    for (const std::string& e : v.explanation->equally) {
       out += fmt::format("; or, the same by timing: {}", cell(e));
+    }
     if (!v.explanation->refined_by.empty()) {
       out += fmt::format("; where it holds, the failing executions also had: {}",
                          cell(v.explanation->refined_by));

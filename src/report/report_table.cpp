@@ -81,8 +81,9 @@ std::string explanation_lines(const Verdicts& verdicts, const std::string& root)
                        x.status == "explained" ? "what separates its failing executions:" : "explain:");
     out += fmt::format("  {}{}\n", x.statement, x.counts.empty() ? "" : "\n  " + x.counts);
     for (const std::string& e : x.equally) out += fmt::format("  or, the same by timing: {}\n", e);
-    if (!x.refined_by.empty())
+    if (!x.refined_by.empty()) {
       out += fmt::format("  where it holds, the failing executions also had: {}\n", x.refined_by);
+    }
     if (!x.failing_example.empty()) {
       out += fmt::format("  failing {}\n  passing {}\n", joined(root, x.failing_example),
                          joined(root, x.passing_example));
