@@ -133,7 +133,9 @@ TEST_F(ExplainTrees, TwoOrdersAtOnceAreTheTopAndItsRefinement) {
     std::string a = c->operations[0].span;
     std::string b = c->operations[1].span;
     if (b < a) std::swap(a, b);
-    pairs.insert(a + "/" + b);
+    a += "/";
+    a += b;
+    pairs.insert(a);
   }
   EXPECT_EQ(pairs, (std::set<std::string>{"load/update", "fill/invalidate"}));
   EXPECT_NE(format_text(result, "OUT").find("It is not enough alone"), std::string::npos);
