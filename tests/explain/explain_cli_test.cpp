@@ -10,7 +10,22 @@ namespace {
 
 using cli_test::json;
 
-class ExplainCli : public cli_test::CliTest {};
+class ExplainCli : public cli_test::CliTest {
+ protected:
+  // The fixture trees of tests/fixtures/make_explain_trees.py, written under dir()/trees; the
+  // path of `name` among them.
+  std::string fixture_tree(const std::string& name) {
+    const std::string command =
+        std::string(MAKE_EXPLAIN_TREES) + " " + (dir() / "trees").string() + " >/dev/null";
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    return (dir() / "trees" / name).string();
+  }
+
+  // `testscope report tree` with a GitHub step summary written to dir()/summary.md.
+  cli_test::Result report_with_summary(const std::string& tree) {
+    return testscope({"report", tree}, {"GITHUB_STEP_SUMMARY=" + (dir() / "summary.md").string()});
+  }
+};
 
 #ifdef PROMO_TESTS
 // A few seconds: 40 executions under --provoke=heavy make the race fail often enough.
@@ -106,11 +121,8 @@ TEST_F(ExplainCli, CoinFlipHasNoSeparatingOrder) {
 // Where the user already looks (the report's table, verdicts JSON, the GitHub step summary), the
 // top explanation comes with the orders timing cannot tell from it: edges in one step of a task.
 TEST_F(ExplainCli, ReportsListWhatTimingCannotTellApart) {
-  ASSERT_EQ(std::system(
-                (std::string(MAKE_EXPLAIN_TREES) + " " + (dir() / "trees").string() + " >/dev/null").c_str()),
-            0);
-  const std::string tree = (dir() / "trees" / "step").string();
-  const auto table = testscope({"report", tree}, {"GITHUB_STEP_SUMMARY=" + (dir() / "summary.md").string()});
+  const std::string tree = fixture_tree("step");
+  const auto table = report_with_summary(tree);
   ASSERT_EQ(table.exit_code, 1) << table.err;
   EXPECT_NE(table.out.find("  the second clerk's read_balance began before the first clerk's audit ended\n"
                            "  in 18 of 18 failing executions, 0 of 22 passing\n"
@@ -130,11 +142,8 @@ TEST_F(ExplainCli, ReportsListWhatTimingCannotTellApart) {
 
 // A race that needs two orders at once: the report says the second one under the first.
 TEST_F(ExplainCli, ReportsGiveTheOrderThatRefinesTheExplanation) {
-  ASSERT_EQ(std::system(
-                (std::string(MAKE_EXPLAIN_TREES) + " " + (dir() / "trees").string() + " >/dev/null").c_str()),
-            0);
-  const std::string tree = (dir() / "trees" / "conjunction").string();
-  const auto table = testscope({"report", tree}, {"GITHUB_STEP_SUMMARY=" + (dir() / "summary.md").string()});
+  const std::string tree = fixture_tree("conjunction");
+  const auto table = report_with_summary(tree);
   ASSERT_EQ(table.exit_code, 1) << table.err;
   const std::regex refined(
       "\n  where it holds, the failing executions also had: (reader's load began before updater's update "
