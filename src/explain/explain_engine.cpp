@@ -100,7 +100,6 @@ class Explainer {
     bool negated = false;
     double strength = 0;  // |separation|
     std::int64_t decisive = 0;
-    int folded = 0;
     std::vector<std::size_t> members;  // the raw candidates folded into this one
   };
 
@@ -112,7 +111,7 @@ class Explainer {
       const RawCandidate& c = raw_[i];
       if (c.log10_p > threshold) continue;
       const double s = separation(c.tally);
-      Ranked r{i, s < 0, std::fabs(s), decisive_time(c, evidence_), 0, {}};
+      Ranked r{i, s < 0, std::fabs(s), decisive_time(c, evidence_), {}};
       const std::uint64_t signature = r.negated ? c.tally.signature_negated : c.tally.signature;
       auto [it, inserted] = by_signature.try_emplace(signature, reps.size());
       if (inserted) {
@@ -120,9 +119,7 @@ class Explainer {
         continue;
       }
       Ranked& kept = reps[it->second];
-      ++kept.folded;
       if (better_statement(r, kept)) {
-        r.folded = kept.folded;
         r.members = std::move(kept.members);
         r.members.push_back(kept.raw);
         kept = std::move(r);
@@ -197,7 +194,6 @@ class Explainer {
       const std::size_t loser = prefer_other ? it->second : i;
       if (prefer_other) it->second = i;
       Ranked& winner = reps[it->second];
-      winner.folded += reps[loser].folded + 1;
       winner.members.push_back(reps[loser].raw);
       winner.members.insert(winner.members.end(), reps[loser].members.begin(), reps[loser].members.end());
       drop[loser] = 1;
@@ -293,7 +289,7 @@ class Explainer {
                          [](const RawCandidate& x, const RawCandidate& y) { return x.log10_p < y.log10_p; });
     if (closest != raw_.end()) {
       const double s = separation(closest->tally);
-      Ranked r{static_cast<std::size_t>(closest - raw_.begin()), s < 0, std::fabs(s), 0, 0, {}};
+      Ranked r{static_cast<std::size_t>(closest - raw_.begin()), s < 0, std::fabs(s), 0, {}};
       out.explanations.push_back(describe(r, false));
       out.roles = phrasing_->role_legend();
     }
@@ -365,7 +361,7 @@ class Explainer {
     out.passing_holds = r.negated ? t.passing_total - t.passing_holds : t.passing_holds;
     out.log10_p = c.log10_p;
     out.significant = significant;
-    out.folded = r.folded;
+    out.folded = static_cast<int>(r.members.size());
     const std::int32_t failing_e = t.example[r.negated ? 1 : 0];
     const std::int32_t passing_e = t.example[r.negated ? 2 : 3];
     if (failing_e >= 0) out.failing_example = executions_[static_cast<std::size_t>(failing_e)].artifacts;
@@ -449,7 +445,7 @@ class Explainer {
     std::vector<Candidate> out;
     for (std::size_t i = 0; i < found.size() && out.size() < kMost; ++i) {
       const std::size_t m = std::get<2>(found[i]);
-      out.push_back(describe(Ranked{m, separation(raw_[m].tally) < 0, 0, 0, 0, {}}, true));
+      out.push_back(describe(Ranked{m, separation(raw_[m].tally) < 0, 0, 0, {}}, true));
     }
     return out;
   }
@@ -484,7 +480,7 @@ class Explainer {
     for (const RawCandidate& c : again) {
       const double s = separation(c.tally);
       if (c.log10_p > threshold || std::fabs(s) < kStrength || c.tally.passing_total < kFewest) continue;
-      const Ranked r{0, s < 0, std::fabs(s), decisive_time(c, evidence_), 0, {}};
+      const Ranked r{0, s < 0, std::fabs(s), decisive_time(c, evidence_), {}};
       // The smallest p; then the deeper spans, the earlier moment, the weaker claim.
       const bool better =
           chosen == nullptr || c.log10_p < chosen->log10_p ||
