@@ -33,6 +33,9 @@
 #include "testscope/detail/recorder_hooks.hpp"
 
 namespace testscope {
+namespace detail {
+struct SpanWriter;  // the recorder's access to a Span's state (src/recorder/span.cpp)
+}  // namespace detail
 
 // A position in the source, captured by default arguments at the call site.
 struct SourceLocation {
@@ -58,12 +61,12 @@ class Span {
   // NOLINTBEGIN(cppcoreguidelines-pro-type-member-init)
   // Starts a span named `name` (copied), child of this thread's current context.
   explicit Span(std::string_view name, SourceLocation location = SourceLocation::current()) noexcept {
-    if (detail::capture_active()) begin(name, location, nullptr);
+    if (detail::capture_active()) begin(name, location.file, location.function, location.line);
   }
   // Starts a span with an explicit parent, e.g. one read from a traceparent header.
   Span(std::string_view name, const SpanContext& parent,
        SourceLocation location = SourceLocation::current()) noexcept {
-    if (detail::capture_active()) begin(name, location, &parent);
+    if (detail::capture_active()) begin_child_of(parent, name, location);
   }
   // NOLINTEND(cppcoreguidelines-pro-type-member-init)
   ~Span() {
@@ -106,7 +109,11 @@ class Span {
   SpanContext context() const noexcept;
 
  private:
-  void begin(std::string_view name, const SourceLocation& location, const SpanContext* parent) noexcept;
+  friend struct detail::SpanWriter;
+  // The location in parts: all of begin's arguments travel in registers.
+  void begin(std::string_view name, const char* file, const char* function, std::uint32_t line) noexcept;
+  void begin_child_of(const SpanContext& parent, std::string_view name,
+                      const SourceLocation& location) noexcept;
   void finish() noexcept;
 
   // Valid only while recording_. Left uninitialised otherwise, so that a span with no

@@ -21,7 +21,7 @@ namespace testscope::detail {
 
 std::atomic<bool> g_capture_active{false};
 std::atomic<std::uint32_t> g_epoch{1};
-thread_local ThreadState* t_state = nullptr;
+constinit thread_local ThreadState* t_state [[gnu::tls_model("initial-exec")]] = nullptr;
 
 std::atomic<std::uint64_t> g_root_trace_hi{0};
 std::atomic<std::uint64_t> g_root_trace_lo{0};
@@ -253,7 +253,7 @@ void sync_epoch(ThreadState& state, std::uint32_t epoch) noexcept {
   ThreadBuffer& buffer = *state.buffer;
   state.head = 0;
   state.end_room = 0;  // spans begun in earlier epochs end without it
-  state.full = false;
+  state.room = state.capacity;
   state.current = SpanContext{};
   state.epoch = epoch;
   try {  // the OS name may have been set since the thread registered

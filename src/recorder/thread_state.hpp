@@ -35,7 +35,9 @@ struct ThreadState {
   // Room kept after head for the end records of the spans begun in this epoch and not yet
   // ended: a span that got its begin in gets its end in, even after the buffer filled.
   std::size_t end_room = 0;
-  bool full = false;  // a record was dropped: drop the rest of the epoch (ends with room kept aside)
+  // Bytes new records may take: capacity - head - end_room, until a record is dropped; then
+  // 0 for the rest of the epoch (only ends, into the room kept for them, are written).
+  std::size_t room = 0;
   std::uint32_t epoch = 0;
   std::uint32_t next_site = 0;
   std::uint64_t rng = 0;
@@ -65,7 +67,10 @@ inline SpanContext root_context() noexcept {
 void set_thread_name_impl(std::string_view name) noexcept;
 void sync_epoch(ThreadState& state, std::uint32_t epoch) noexcept;
 
-extern thread_local ThreadState* t_state;
+// constinit: no dynamic initialisation, so reading it needs no TLS wrapper call.
+// initial-exec: reading it is a load, not a call to __tls_get_addr (the library is compiled
+// as position-independent code), which keeps the span fast paths free of calls.
+extern constinit thread_local ThreadState* t_state [[gnu::tls_model("initial-exec")]];
 
 // The calling thread's state, synchronised with the current epoch; null only when the
 // thread could not get a buffer.
@@ -85,8 +90,8 @@ inline ThreadState* thread_state() noexcept {
 // Returns space for a record of `size` bytes (a multiple of 8), or null when the buffer
 // is full (the drop is counted). The room kept for ends (end_room) is not given out.
 inline std::byte* reserve(ThreadState& state, std::size_t size) noexcept {
-  if (state.full || state.head + size + state.end_room > state.capacity) [[unlikely]] {
-    state.full = true;
+  if (size > state.room) [[unlikely]] {
+    state.room = 0;
     state.header->dropped.store(state.header->dropped.load(std::memory_order_relaxed) + 1,
                                 std::memory_order_relaxed);
     return nullptr;
@@ -94,10 +99,21 @@ inline std::byte* reserve(ThreadState& state, std::size_t size) noexcept {
   return state.data + state.head;
 }
 
+// Strings up to this long are copied and compared inline, with no call (the common case of
+// Span's fast path, which takes the general path for longer ones).
+inline constexpr std::size_t kShortBytes = 32;
+
 // memcpy for the short strings of names and keys, without a call: overlapping word
-// copies for up to 16 bytes (the usual key), memcpy beyond.
-inline void copy_bytes(std::byte* to, const char* from, std::size_t n) noexcept {
-  if (n >= 8 && n <= 16) {
+// copies for up to kShortBytes (16-byte words above 16), memcpy beyond.
+[[gnu::always_inline]] inline void copy_bytes(std::byte* to, const char* from, std::size_t n) noexcept {
+  if (n > 16 && n <= kShortBytes) {
+    std::array<char, 16> head{};
+    std::array<char, 16> tail{};
+    std::memcpy(head.data(), from, 16);
+    std::memcpy(tail.data(), from + n - 16, 16);
+    std::memcpy(to, head.data(), 16);
+    std::memcpy(to + n - 16, tail.data(), 16);
+  } else if (n >= 8 && n <= 16) {
     std::uint64_t head = 0;
     std::uint64_t tail = 0;
     std::memcpy(&head, from, 8);
@@ -118,24 +134,47 @@ inline void copy_bytes(std::byte* to, const char* from, std::size_t n) noexcept 
   }
 }
 
-// memcmp(a, b, n) == 0, the same way.
-inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+// The 8 bytes at `p`, unaligned.
+inline std::uint64_t load_word(const char* p) noexcept {
+  std::uint64_t word = 0;
+  std::memcpy(&word, p, 8);
+  return word;
+}
+
+// memcmp(a, b, n) == 0, the same way: overlapping word compares up to kShortBytes.
+[[gnu::always_inline]] inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  if (n > 16 && n <= kShortBytes) {
+    return load_word(a) == load_word(b) && load_word(a + 8) == load_word(b + 8) &&
+           load_word(a + n - 16) == load_word(b + n - 16) && load_word(a + n - 8) == load_word(b + n - 8);
+  }
   if (n >= 8 && n <= 16) {
-    std::uint64_t a0 = 0;
-    std::uint64_t a1 = 0;
-    std::uint64_t b0 = 0;
-    std::uint64_t b1 = 0;
-    std::memcpy(&a0, a, 8);
-    std::memcpy(&b0, b, 8);
-    std::memcpy(&a1, a + n - 8, 8);
-    std::memcpy(&b1, b + n - 8, 8);
+    return load_word(a) == load_word(b) && load_word(a + n - 8) == load_word(b + n - 8);
+  }
+  if (n >= 4 && n < 8) {
+    std::uint32_t a0 = 0;
+    std::uint32_t a1 = 0;
+    std::uint32_t b0 = 0;
+    std::uint32_t b1 = 0;
+    std::memcpy(&a0, a, 4);
+    std::memcpy(&b0, b, 4);
+    std::memcpy(&a1, a + n - 4, 4);
+    std::memcpy(&b1, b + n - 4, 4);
     return a0 == b0 && a1 == b1;
+  }
+  if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
   }
   return std::memcmp(a, b, n) == 0;
 }
 
+// Publishes the record of `size` bytes written at the head (reserve() or has_room() made
+// sure it fits).
 inline void commit(ThreadState& state, std::size_t size) noexcept {
   state.head += size;
+  state.room -= size;
   state.header->head.store(state.head, std::memory_order_release);
 }
 

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <future>
 #include <string>
 #include <thread>
 #include <variant>
+#include <vector>
 
 #include "testscope/capture.hpp"
 #include "testscope/context.hpp"
@@ -267,6 +269,65 @@ TEST(SpanTest, NamesLongerThanTheSiteCacheAndDynamicNamesStayExact) {
   for (int i = 0; i < 3; ++i) named(record, "step-" + std::to_string(i));
   for (const SpanData& span : record.spans) long_count += span.name == long_name ? 1 : 0;
   EXPECT_EQ(long_count, 3);
+}
+
+// `n` bytes that differ from one length to the next.
+std::string pattern(std::size_t n) {
+  std::string text(n, ' ');
+  for (std::size_t i = 0; i < n; ++i) text[i] = static_cast<char>('a' + (i * 7 + n) % 26);
+  return text;
+}
+
+// `text` with byte `at` changed.
+std::string flipped(std::string text, std::size_t at) {
+  text[at] = text[at] == 'Z' ? 'Y' : 'Z';
+  return text;
+}
+
+// The recorder copies and compares names, keys and strings of up to 32 bytes inline (in
+// pieces of 4, 8 and 16 bytes) and longer ones otherwise, and caches the call sites of names
+// of up to 42 bytes: every length on both sides of those limits comes back exact, from a
+// call site's first span and from the next ones, also when a name differs from the cached
+// one in its first, middle or last byte only.
+TEST(SpanTest, EveryLengthOfNameKeyAndValueComesBackExact) {
+  constexpr std::size_t kLongest = 70;
+  TestCapture capture;
+  capture.begin(info("Lengths"));
+  std::vector<std::string> expected;  // names in the order recorded
+  for (std::size_t n = 1; n <= kLongest; ++n) {
+    const std::string text = pattern(n);
+    // Each changed name right after the one it differs from, which the call site's cache holds.
+    for (const std::string& name :
+         {text, text, flipped(text, 0), text, flipped(text, n / 2), text, flipped(text, n - 1)}) {
+      Span span(name);  // one call site for all
+      span.set_attribute("k" + name, name).set_attribute("n", static_cast<std::int64_t>(n));
+      const AttributeValue runtime_typed =
+          expected.size() % 2 == 0 ? AttributeValue(0.5) : AttributeValue(true);
+      span.set_attribute("v", runtime_typed);
+      expected.push_back(name);
+    }
+  }
+  const TestRecord record = capture.end(Outcome::kPass);
+  EXPECT_EQ(record.dropped_records, 0U);
+  ASSERT_EQ(record.spans.size(), expected.size() + 1);  // and the root span, first
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const SpanData& span = record.spans[i + 1];
+    const std::string& name = expected[i];
+    ASSERT_EQ(span.name, name);
+    ASSERT_EQ(span.attributes.size(), 3U) << name;
+    const AttributeData* text = attribute(span.attributes, "k" + name);
+    ASSERT_NE(text, nullptr) << name;
+    EXPECT_EQ(std::get<std::string>(text->value), name);
+    EXPECT_EQ(std::get<std::int64_t>(attribute(span.attributes, "n")->value),
+              static_cast<std::int64_t>(name.size()));
+    const AttributeData* typed = attribute(span.attributes, "v");
+    ASSERT_NE(typed, nullptr) << name;
+    if (i % 2 == 0) {
+      EXPECT_DOUBLE_EQ(std::get<double>(typed->value), 0.5) << name;
+    } else {
+      EXPECT_TRUE(std::get<bool>(typed->value)) << name;
+    }
+  }
 }
 
 }  // namespace
