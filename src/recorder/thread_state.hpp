@@ -12,10 +12,15 @@
 
 namespace testscope::detail {
 
-extern std::atomic<std::uint32_t> g_epoch;
+// The recorder's own globals are hidden: read with one RIP-relative load, not through the
+// GOT, although the library is position-independent code (the fast paths read them).
+#define TESTSCOPE_INTERNAL __attribute__((visibility("hidden")))
+
+TESTSCOPE_INTERNAL extern std::atomic<std::uint32_t> g_epoch;
 
 // A call site seen by this thread in this epoch, so the next span from it writes a
-// 4-byte site id instead of its name, file and function.
+// 4-byte site id instead of its name, file and function. 128 bytes: a slot's address is
+// a shift away, and names up to 98 bytes are cached.
 struct SiteEntry {
   const char* file = nullptr;
   const char* function = nullptr;
@@ -23,8 +28,9 @@ struct SiteEntry {
   std::uint32_t epoch = 0;
   std::uint32_t id = 0;
   std::uint16_t name_len = 0;
-  std::array<char, 42> name{};
+  std::array<char, 98> name{};
 };
+static_assert(sizeof(SiteEntry) == 128);
 
 struct ThreadState {
   ThreadBuffer* buffer = nullptr;
@@ -53,9 +59,9 @@ struct ThreadState {
 ThreadState* register_thread() noexcept;
 
 // The test's root span, parent of spans begun with no current context (set by activate()).
-extern std::atomic<std::uint64_t> g_root_trace_hi;
-extern std::atomic<std::uint64_t> g_root_trace_lo;
-extern std::atomic<std::uint64_t> g_root_span;
+TESTSCOPE_INTERNAL extern std::atomic<std::uint64_t> g_root_trace_hi;
+TESTSCOPE_INTERNAL extern std::atomic<std::uint64_t> g_root_trace_lo;
+TESTSCOPE_INTERNAL extern std::atomic<std::uint64_t> g_root_span;
 
 inline SpanContext root_context() noexcept {
   SpanContext root;
@@ -106,20 +112,20 @@ inline constexpr std::size_t kShortBytes = 32;
 // memcpy for the short strings of names and keys, without a call: overlapping word
 // copies for up to kShortBytes (16-byte words above 16), memcpy beyond.
 [[gnu::always_inline]] inline void copy_bytes(std::byte* to, const char* from, std::size_t n) noexcept {
-  if (n > 16 && n <= kShortBytes) {
-    std::array<char, 16> head{};
-    std::array<char, 16> tail{};
-    std::memcpy(head.data(), from, 16);
-    std::memcpy(tail.data(), from + n - 16, 16);
-    std::memcpy(to, head.data(), 16);
-    std::memcpy(to + n - 16, tail.data(), 16);
-  } else if (n >= 8 && n <= 16) {
+  if (n >= 8 && n <= 16) {  // the usual key or name first
     std::uint64_t head = 0;
     std::uint64_t tail = 0;
     std::memcpy(&head, from, 8);
     std::memcpy(&tail, from + n - 8, 8);
     std::memcpy(to, &head, 8);
     std::memcpy(to + n - 8, &tail, 8);
+  } else if (n > 16 && n <= kShortBytes) {
+    std::array<char, 16> head{};
+    std::array<char, 16> tail{};
+    std::memcpy(head.data(), from, 16);
+    std::memcpy(tail.data(), from + n - 16, 16);
+    std::memcpy(to, head.data(), 16);
+    std::memcpy(to + n - 16, tail.data(), 16);
   } else if (n >= 4 && n < 8) {
     std::uint32_t head = 0;
     std::uint32_t tail = 0;
@@ -143,12 +149,12 @@ inline std::uint64_t load_word(const char* p) noexcept {
 
 // memcmp(a, b, n) == 0, the same way: overlapping word compares up to kShortBytes.
 [[gnu::always_inline]] inline bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  if (n >= 8 && n <= 16) {
+    return load_word(a) == load_word(b) && load_word(a + n - 8) == load_word(b + n - 8);
+  }
   if (n > 16 && n <= kShortBytes) {
     return load_word(a) == load_word(b) && load_word(a + 8) == load_word(b + 8) &&
            load_word(a + n - 16) == load_word(b + n - 16) && load_word(a + n - 8) == load_word(b + n - 8);
-  }
-  if (n >= 8 && n <= 16) {
-    return load_word(a) == load_word(b) && load_word(a + n - 8) == load_word(b + n - 8);
   }
   if (n >= 4 && n < 8) {
     std::uint32_t a0 = 0;

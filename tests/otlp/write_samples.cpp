@@ -95,7 +95,7 @@ TestRecord attribute_types() {
   open.status = testscope::StatusCode::kUnset;
   r.spans = {root, all, open};
   r.failures.push_back(
-      testscope::Failure{invalid_utf8(), 3, unicode() + "\n" + invalid_utf8(), true, r.start_unix_ns});
+      testscope::Failure{invalid_utf8(), 3, unicode() + "\n" + invalid_utf8(), true, r.start_unix_ns, ""});
   return r;
 }
 
@@ -122,7 +122,7 @@ TestRecord deep_nesting() {
     worker.join();
   }
   auto open = std::make_unique<Span>("still_open");
-  capture.add_failure(testscope::Failure{__FILE__, __LINE__, "Expected: 1\n  Actual: 2", true, 0});
+  capture.add_failure(testscope::Failure{__FILE__, __LINE__, "Expected: 1\n  Actual: 2", true, 0, ""});
   TestRecord record = capture.end(Outcome::kFail);
   open.reset();
   return record;
@@ -150,7 +150,7 @@ TestRecord hostile_names() {
     Span empty("");
     empty.set_error("");
   }
-  capture.add_failure(testscope::Failure{"", 0, "", false, 0});
+  capture.add_failure(testscope::Failure{"", 0, "", false, 0, ""});
   return capture.end(Outcome::kCrash);
 }
 

@@ -60,7 +60,7 @@ TEST_F(RecoveryTest, ARunningTestIsRebuiltFromTheFiles) {
     done.set_attribute("answer", std::int64_t{42});
   }
   log_event("checkpoint", {{"step", "one"}});
-  capture.add_failure(Failure{"recovery_test.cpp", 7, "expected 1, got 2", false, 0});
+  capture.add_failure(Failure{"recovery_test.cpp", 7, "expected 1, got 2", false, 0, ""});
   // Types survive the crash: a front's kind of failure, a language's exception class; one too
   // long to keep is left out (recovery names it after the framework) and its message kept.
   capture.add_failure(Failure{"recovery_test.cpp", 8, "CHECK(x == 1)", false, 0, "catch2.nonfatal_failure"});

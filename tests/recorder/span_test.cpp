@@ -239,7 +239,7 @@ TEST(SpanTest, RootSpanDescribesTheTestAndItsFailures) {
   test.file = "root_test.cpp";
   test.line = 12;
   capture.begin(test);
-  capture.add_failure(Failure{"root_test.cpp", 14, "Expected: 1\n  Actual: 2", true, 0});
+  capture.add_failure(Failure{"root_test.cpp", 14, "Expected: 1\n  Actual: 2", true, 0, ""});
   const TestRecord record = capture.end(Outcome::kFail);
   const SpanData& root = record.spans.front();
   EXPECT_EQ(std::get<std::string>(attribute(root.attributes, "test.suite.name")->value), "SpanTest");
@@ -286,11 +286,11 @@ std::string flipped(std::string text, std::size_t at) {
 
 // The recorder copies and compares names, keys and strings of up to 32 bytes inline (in
 // pieces of 4, 8 and 16 bytes) and longer ones otherwise, and caches the call sites of names
-// of up to 42 bytes: every length on both sides of those limits comes back exact, from a
+// of up to 98 bytes: every length on both sides of those limits comes back exact, from a
 // call site's first span and from the next ones, also when a name differs from the cached
 // one in its first, middle or last byte only.
 TEST(SpanTest, EveryLengthOfNameKeyAndValueComesBackExact) {
-  constexpr std::size_t kLongest = 70;
+  constexpr std::size_t kLongest = 110;
   TestCapture capture;
   capture.begin(info("Lengths"));
   std::vector<std::string> expected;  // names in the order recorded

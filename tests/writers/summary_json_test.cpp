@@ -71,7 +71,7 @@ TEST(SummaryJson, EveryOutcomeAndParameterizedName) {
   TestRecord record = hand_record();
   record.test = TestInfo{"Inst/ParamSuite", "Case/3", "", "std::pair<int, char>(1, 'x')", "p.cpp", 9};
   record.dropped_records = 5;
-  record.failures.push_back(Failure{"b.cpp", 3, "soft", false, kStart + 1});
+  record.failures.push_back(Failure{"b.cpp", 3, "soft", false, kStart + 1, ""});
   const std::array<std::pair<Outcome, const char*>, 5> outcomes = {{{Outcome::kPass, "pass"},
                                                                     {Outcome::kFail, "fail"},
                                                                     {Outcome::kSkip, "skip"},

@@ -124,7 +124,7 @@ TestRecord golden_record() {
              1)};
   r.failures.push_back(Failure{"promo_tests.cpp", 83,
                                "Expected equality of these values:\n  successes\n    Which is: 2\n  1", true,
-                               kStart + 11 * kMs});
+                               kStart + 11 * kMs, ""});
   return r;
 }
 

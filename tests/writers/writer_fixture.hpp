@@ -185,7 +185,7 @@ inline TestRecord hand_record() {
 
   r.spans = {root, load, work, open};
   r.failures.push_back(
-      Failure{"/src/suite_test.cpp", 50, "Expected: 1\n  Actual: 2", true, kStart + 4'000'000});
+      Failure{"/src/suite_test.cpp", 50, "Expected: 1\n  Actual: 2", true, kStart + 4'000'000, ""});
   return r;
 }
 
@@ -250,8 +250,8 @@ class RealCapture : public ::testing::Test {
       scoped.join();
     }
     auto open = std::make_unique<Span>("left_open");
-    capture.add_failure(Failure{"some_test.cpp", 12, "Expected: 1\nActual: 2", true, 0});
-    capture.add_failure(Failure{"other.cpp", 99, "soft failure", false, kStart});
+    capture.add_failure(Failure{"some_test.cpp", 12, "Expected: 1\nActual: 2", true, 0, ""});
+    capture.add_failure(Failure{"other.cpp", 99, "soft failure", false, kStart, ""});
     record_ = std::make_unique<TestRecord>(capture.end(Outcome::kFail));
     open.reset();  // ends after the capture: stays unfinished in the record
     run_ = std::make_unique<RunInfo>(hand_run());
