@@ -25,7 +25,9 @@ ForeignSpan begin_foreign_span(std::string_view name, const SpanContext& parent,
   span.lane = state;
   span.epoch = state->epoch;
   const std::uint32_t site = site_id(*state, name, file, function, line);
-  span.end_room_kept = write_begin(*state, site, span.context, parent_context.span_id);
+  span.end_room_kept = write_begin(*state, site,
+                                   BeginPayload{span.context.span_id, parent_context.span_id,
+                                                span.context.trace_id.hi, span.context.trace_id.lo, 0});
   return span;
 }
 

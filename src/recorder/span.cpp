@@ -80,8 +80,7 @@ struct SpanWriter {
     }
     const BeginPayload payload = enter(span, *state, parent);
     span.site_ = site_id(*state, name, location.file, location.function, location.line);
-    span.end_room_kept_ = reserve(*state, kBeginSize + kEndSize) != nullptr;
-    if (span.end_room_kept_) put_begin(*state, span.site_, payload);
+    span.end_room_kept_ = write_begin(*state, span.site_, payload);
     span.recording_ = true;
     if (wait.waited_ns > 0) [[unlikely]] {
       record_wait(*state, span.id_, wait);

@@ -48,10 +48,9 @@ std::uint32_t site_id(ThreadState& state, std::string_view name, const char* fil
   return id;
 }
 
-bool write_begin(ThreadState& state, std::uint32_t site, const SpanContext& self,
-                 std::uint64_t parent_id) noexcept {
+bool write_begin(ThreadState& state, std::uint32_t site, const BeginPayload& payload) noexcept {
   if (reserve(state, kBeginSize + kEndSize) == nullptr) return false;
-  put_begin(state, site, BeginPayload{self.span_id, parent_id, self.trace_id.hi, self.trace_id.lo, 0});
+  put_begin(state, site, payload);
   return true;
 }
 

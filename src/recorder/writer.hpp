@@ -30,16 +30,20 @@ inline constexpr std::size_t kEndSize = sizeof(RecordHeader) + sizeof(EndPayload
 std::uint32_t site_id(ThreadState& state, std::string_view name, const char* file, const char* function,
                       std::uint32_t line) noexcept;
 
-// Writes a begin record and keeps room for the span's end (end_room); false if it was
-// dropped (the buffer is full).
-bool write_begin(ThreadState& state, std::uint32_t site, const SpanContext& self,
-                 std::uint64_t parent_id) noexcept;
+// Writes a begin record (`payload` with its ticks read now) and keeps room for the span's
+// end (end_room); false if it was dropped (the buffer is full).
+bool write_begin(ThreadState& state, std::uint32_t site, const BeginPayload& payload) noexcept;
 
 // Writes an end record: into the room its begin kept when `room_kept` (so it is never
 // dropped, full buffer or not), else like any record.
 void write_end(ThreadState& state, std::uint64_t span_id, bool room_kept) noexcept;
 
-struct RecordValue;
+// An attribute value as a record stores it.
+struct RecordValue {
+  AttributeValue::Type type = AttributeValue::Type::kInt;
+  std::uint64_t bits = 0;  // scalar_bits() of a scalar; a string's length
+  std::string_view text;   // a string's bytes
+};
 
 // Writes a kAttribute, kEventAttribute or kLogField record (key and string clamped).
 void write_value(ThreadState& state, RecordKind kind, std::uint64_t span_id, std::string_view key,
@@ -92,10 +96,9 @@ inline void put_begin(ThreadState& state, std::uint32_t call_site, const BeginPa
   store_field(at, offsetof(BeginPayload, trace_hi), payload.trace_hi);
   store_field(at, offsetof(BeginPayload, trace_lo), payload.trace_lo);
   store_field(at, offsetof(BeginPayload, ticks), now_ticks());
-  state.room -= kBeginSize + kEndSize;
+  state.room -= kEndSize;  // kept for the end
   state.end_room += kEndSize;
-  state.head += kBeginSize;
-  state.header->head.store(state.head, std::memory_order_release);  // commit()
+  commit(state, kBeginSize);
 }
 
 // Gives the room a begin kept back for its end record: call just before put_end().
@@ -113,13 +116,6 @@ inline void put_end(ThreadState& state, std::uint64_t span_id, std::uint64_t tic
   store_field(at, offsetof(EndPayload, ticks), ticks);
   commit(state, kEndSize);
 }
-
-// An attribute value as a record stores it.
-struct RecordValue {
-  AttributeValue::Type type = AttributeValue::Type::kInt;
-  std::uint64_t bits = 0;  // scalar_bits() of a scalar; a string's length
-  std::string_view text;   // a string's bytes
-};
 
 inline RecordValue record_value(const AttributeValue& value) noexcept {
   if (value.type() == AttributeValue::Type::kString) {
